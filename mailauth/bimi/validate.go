@@ -1,0 +1,169 @@
+package bimi
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// Severity says whether a Problem makes a record wrong or only questionable.
+type Severity int
+
+// Severities, in increasing order of gravity. The zero value is deliberately
+// not a severity, so a Problem built without one stands out.
+const (
+	// Warning marks a valid record that probably does not do what is wanted.
+	Warning Severity = iota + 1
+	// Error marks a record receivers reject or cannot use.
+	Error
+)
+
+// String returns "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Problem is one finding of Validate.
+type Problem struct {
+	Severity Severity
+	// Tag is the tag concerned, or "" for the record as a whole.
+	Tag string
+	// Message says what is wrong and what to do about it.
+	Message string
+	// RFC names the rule, e.g. "draft-brand-indicators-for-message-identification section 4.3".
+	RFC string
+}
+
+// String formats the problem on one line, such as
+// `warning: "tag": message (RFC ...)`.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Severity.String())
+	b.WriteString(": ")
+	if p.Tag != "" {
+		fmt.Fprintf(&b, "%q: ", p.Tag)
+	}
+	b.WriteString(p.Message)
+	if p.RFC != "" {
+		fmt.Fprintf(&b, " (%s)", p.RFC)
+	}
+	return b.String()
+}
+
+const (
+	draftRecord  = "draft-brand-indicators-for-message-identification section 4.3"
+	draftFormats = "draft-brand-indicators-for-message-identification section 4.3.2"
+	draftTagList = "RFC 6376 section 3.2"
+)
+
+// rasterSuffixes are image file suffixes other than SVG. Draft section 4.3.2:
+// an l= URI ending in another image format suffix is a permanent error.
+var rasterSuffixes = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
+	".bmp": true, ".ico": true, ".tif": true, ".tiff": true, ".avif": true, ".heic": true,
+}
+
+// Validate checks r against the draft and returns the problems found, in tag
+// order; nil means the record is fine.
+func (r *Record) Validate() []Problem {
+	var ps []Problem
+	add := func(sev Severity, tag, rfc, format string, args ...any) {
+		ps = append(ps, Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...), RFC: rfc})
+	}
+	if r.Logo != "" {
+		if u, err := checkHTTPS(r.Logo); err != nil {
+			add(Error, "l", draftRecord, "l=%s: %v", r.Logo, err)
+		} else if ext := strings.ToLower(path.Ext(u.Path)); rasterSuffixes[ext] {
+			add(Error, "l", draftFormats, "l=%s names a %s image; the indicator must be an SVG (SVG Tiny PS)", r.Logo, ext)
+		}
+	}
+	if r.Authority != "" {
+		if _, err := checkHTTPS(r.Authority); err != nil {
+			add(Error, "a", draftRecord, "a=%s: %v", r.Authority, err)
+		}
+	}
+	if r.Logo == "" && r.Authority != "" {
+		add(Warning, "l", draftRecord, "l= is empty, which declines to publish an indicator, although a= names an evidence document")
+	}
+	seen := map[string]bool{}
+	for _, t := range r.Unknown {
+		switch {
+		case !isTagName(t.Name):
+			add(Error, t.Name, draftTagList, "%q is not a valid tag name", t.Name)
+		case t.Name == "v" || t.Name == "l" || t.Name == "a":
+			add(Error, t.Name, draftTagList, "tag %s is set as an unknown tag; use the field for it", t.Name)
+		case seen[t.Name]:
+			add(Error, t.Name, draftTagList, "tag %s appears more than once", t.Name)
+		case !isTagValue(t.Value):
+			add(Error, t.Name, draftTagList, "tag %s has a value with a semicolon or control character", t.Name)
+		case t.Name == "lps":
+			// Draft section 4.3: local-part-selector = "lps" ... %s"true"/"false".
+			if t.Value != "true" && t.Value != "false" {
+				add(Error, t.Name, draftRecord, "lps=%s is invalid; use true or false", t.Value)
+			}
+		case t.Name == "avp":
+			// Draft section 4.3: other values must be ignored.
+			if t.Value != "personal" && t.Value != "brand" {
+				add(Warning, t.Name, draftRecord, "avp=%s is not personal or brand; receivers ignore it", t.Value)
+			}
+		default:
+			add(Warning, t.Name, draftRecord, "tag %s is not a BIMI tag; receivers ignore it", t.Name)
+		}
+		seen[t.Name] = true
+	}
+	return ps
+}
+
+// checkHTTPS checks that s is an https URL whose host is a fully qualified
+// domain name (draft section 4.3: the URI must contain an FQDN and specify
+// HTTPS).
+func checkHTTPS(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid URL")
+	}
+	if !strings.EqualFold(u.Scheme, "https") {
+		return nil, fmt.Errorf("must be an https URL")
+	}
+	if !validDomain(strings.TrimSuffix(u.Hostname(), ".")) {
+		return nil, fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
+	}
+	return u, nil
+}
+
+// validDomain reports whether s is a fully qualified host name: at least two
+// LDH labels of 1 to 63 octets, 253 octets in all (RFC 1035 section 2.3.4),
+// with a top-level label that is not all digits (RFC 3696 section 2).
+func validDomain(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		digits := true
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			if !isAlpha(c) && !isDigit(c) && c != '-' {
+				return false
+			}
+			digits = digits && isDigit(c)
+		}
+		if digits && i == len(labels)-1 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,157 @@
+package mtasts
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity says whether a Problem makes a record or policy wrong or only
+// questionable.
+type Severity int
+
+// Severities, in increasing order of gravity. The zero value is deliberately
+// not a severity, so a Problem built without one stands out.
+const (
+	// Warning marks a valid one that probably does not do what is wanted.
+	Warning Severity = iota + 1
+	// Error marks a record or policy senders reject or misapply.
+	Error
+)
+
+// String returns "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Problem is one finding of Validate.
+type Problem struct {
+	Severity Severity
+	// Tag is the record field or policy field concerned, or "" for the
+	// whole.
+	Tag string
+	// Message says what is wrong and what to do about it.
+	Message string
+	// RFC names the rule, e.g. "RFC 8461 section 3.2".
+	RFC string
+}
+
+// String formats the problem on one line, such as
+// `warning: "tag": message (RFC ...)`.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Severity.String())
+	b.WriteString(": ")
+	if p.Tag != "" {
+		fmt.Fprintf(&b, "%q: ", p.Tag)
+	}
+	b.WriteString(p.Message)
+	if p.RFC != "" {
+		fmt.Fprintf(&b, " (%s)", p.RFC)
+	}
+	return b.String()
+}
+
+const (
+	rfcRecord   = "RFC 8461 section 3.1"
+	rfcPolicy   = "RFC 8461 section 3.2"
+	rfcMatching = "RFC 8461 section 4.1"
+)
+
+// minExpectedMaxAge is one week. RFC 8461 section 3.2 expects max_age "to be
+// in the range of weeks or greater" to limit attacks at refresh time.
+const minExpectedMaxAge = 7 * 24 * 60 * 60
+
+type problems []Problem
+
+func (ps *problems) add(sev Severity, tag, rfc, format string, args ...any) {
+	*ps = append(*ps, Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...), RFC: rfc})
+}
+
+// Validate checks the TXT record against RFC 8461 section 3.1 and returns the
+// problems found; nil means the record is fine.
+func (r *Record) Validate() []Problem {
+	var ps problems
+	if !isID(r.ID) {
+		ps.add(Error, "id", rfcRecord, "id %q must be 1 to 32 letters and digits", r.ID)
+	}
+	seen := map[string]bool{}
+	for _, t := range r.Extensions {
+		switch {
+		case !isFieldName(t.Name):
+			ps.add(Error, t.Name, rfcRecord, "%q is not a valid field name", t.Name)
+		case t.Name == "v" || t.Name == "id" || seen[t.Name]:
+			ps.add(Error, t.Name, rfcPolicy, "field %s appears more than once; senders use only the first", t.Name)
+		case !isRecordExtValue(t.Value):
+			ps.add(Error, t.Name, rfcRecord, "field %s has an empty value or one with a space, '=' or ';'", t.Name)
+		default:
+			ps.add(Warning, t.Name, rfcRecord, "field %s is not defined by RFC 8461; senders ignore it", t.Name)
+		}
+		seen[t.Name] = true
+	}
+	return ps
+}
+
+// Validate checks the policy against RFC 8461 and returns the problems found;
+// nil means the policy is fine.
+func (p *Policy) Validate() []Problem {
+	var ps problems
+	switch {
+	case p.Mode == "":
+		ps.add(Error, fieldMode, rfcPolicy, "the policy has no mode; set enforce, testing or none")
+	case !p.Mode.Valid():
+		ps.add(Error, fieldMode, rfcPolicy, "mode %q is not enforce, testing or none", p.Mode)
+	}
+
+	if len(p.MX) == 0 && p.Mode != None {
+		ps.add(Error, fieldMX, rfcPolicy,
+			"the policy lists no mx pattern, so no MX host can validate; list every MX host, or use mode none")
+	}
+	seen := map[string]bool{}
+	for _, mx := range p.MX {
+		key := strings.ToLower(mx)
+		switch {
+		case strings.HasSuffix(mx, ".") && isMXPattern(strings.TrimSuffix(mx, ".")):
+			ps.add(Error, fieldMX, rfcPolicy, "mx %q must not end with a dot", mx)
+		case !isMXPattern(mx):
+			ps.add(Error, fieldMX, rfcMatching,
+				"mx %q is not a host name or a pattern with \"*.\" as its whole leftmost label", mx)
+		case seen[key]:
+			ps.add(Warning, fieldMX, rfcPolicy, "mx %q is listed more than once", mx)
+		case !strings.Contains(strings.TrimPrefix(mx, "*."), "."):
+			ps.add(Warning, fieldMX, rfcMatching, "mx %q is a single label; MX hosts are fully qualified names", mx)
+		}
+		seen[key] = true
+	}
+
+	switch {
+	case p.MaxAge < 0 || p.MaxAge > MaxMaxAge:
+		ps.add(Error, fieldMaxAge, rfcPolicy, "max_age %d is outside 0 to %d seconds", p.MaxAge, MaxMaxAge)
+	case p.MaxAge < minExpectedMaxAge && (p.Mode == Enforce || p.Mode == Testing):
+		ps.add(Warning, fieldMaxAge, rfcPolicy,
+			"max_age %d is under a week; RFC 8461 expects weeks or more, so that a policy survives an attack at refresh time", p.MaxAge)
+	}
+
+	fseen := map[string]bool{}
+	for _, t := range p.Extensions {
+		switch {
+		case !isFieldName(t.Name):
+			ps.add(Error, t.Name, rfcPolicy, "%q is not a valid field name", t.Name)
+		case t.Name == fieldVersion || t.Name == fieldMode || t.Name == fieldMX || t.Name == fieldMaxAge:
+			ps.add(Error, t.Name, rfcPolicy, "field %s is set as an extension; use the field for it", t.Name)
+		case fseen[t.Name]:
+			ps.add(Error, t.Name, rfcPolicy, "field %s appears more than once; senders use only the first", t.Name)
+		case !isPolicyExtValue(t.Value):
+			ps.add(Error, t.Name, rfcPolicy, "field %s has an empty value or one with control characters or surrounding spaces", t.Name)
+		default:
+			ps.add(Warning, t.Name, rfcPolicy, "field %s is not defined by RFC 8461; senders ignore it", t.Name)
+		}
+		fseen[t.Name] = true
+	}
+	return ps
+}

@@ -1,0 +1,184 @@
+package tlsrpt
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Severity says whether a Problem makes a record wrong or only questionable.
+type Severity int
+
+// Severities, in increasing order of gravity. The zero value is deliberately
+// not a severity, so a Problem built without one stands out.
+const (
+	// Warning marks a valid record that probably does not do what is wanted.
+	Warning Severity = iota + 1
+	// Error marks a record senders reject or cannot use.
+	Error
+)
+
+// String returns "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Problem is one finding of Validate.
+type Problem struct {
+	Severity Severity
+	// Tag is the field concerned, or "" for the record as a whole.
+	Tag string
+	// Message says what is wrong and what to do about it.
+	Message string
+	// RFC names the rule, e.g. "RFC 8460 section 3".
+	RFC string
+}
+
+// String formats the problem on one line, such as
+// `warning: "tag": message (RFC ...)`.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Severity.String())
+	b.WriteString(": ")
+	if p.Tag != "" {
+		fmt.Fprintf(&b, "%q: ", p.Tag)
+	}
+	b.WriteString(p.Message)
+	if p.RFC != "" {
+		fmt.Fprintf(&b, " (%s)", p.RFC)
+	}
+	return b.String()
+}
+
+const (
+	rfcRecord = "RFC 8460 section 3"
+	rfcMailto = "RFC 6068 section 2"
+)
+
+// Validate checks r against RFC 8460 and returns the problems found; nil
+// means the record is fine.
+func (r *Record) Validate() []Problem {
+	var ps []Problem
+	add := func(sev Severity, tag, rfc, format string, args ...any) {
+		ps = append(ps, Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...), RFC: rfc})
+	}
+	if len(r.RUA) == 0 {
+		add(Error, "rua", rfcRecord, "the record has no rua URI; give at least one mailto: or https: destination")
+	}
+	seen := map[string]bool{}
+	for _, u := range r.RUA {
+		if err := checkURISyntax(u); err != nil {
+			add(Error, "rua", rfcRecord, "rua: %v", err)
+			continue
+		}
+		if seen[u] {
+			add(Warning, "rua", rfcRecord, "rua URI %q is listed more than once", u)
+		}
+		seen[u] = true
+		scheme, rest, _ := strings.Cut(u, ":")
+		switch strings.ToLower(scheme) {
+		case "mailto":
+			if err := checkMailto(rest); err != nil {
+				add(Error, "rua", rfcMailto, "rua URI %q is not a valid mailto: address: %v", u, err)
+			}
+		case "https":
+			if err := checkHTTPS(u); err != nil {
+				add(Error, "rua", rfcRecord, "rua URI %q: %v", u, err)
+			}
+		default:
+			// RFC 8460 section 3: the two supported schemes are
+			// "mailto" and "https".
+			add(Error, "rua", rfcRecord, "rua URI %q must use mailto: or https:, the only schemes TLS-RPT defines", u)
+		}
+	}
+	fseen := map[string]bool{}
+	for _, t := range r.Extensions {
+		switch {
+		case !isFieldName(t.Name):
+			add(Error, t.Name, rfcRecord, "%q is not a valid field name", t.Name)
+		case t.Name == "v" || t.Name == "rua" || fseen[t.Name]:
+			add(Error, t.Name, rfcRecord, "field %s appears more than once", t.Name)
+		case !isExtValue(t.Value):
+			add(Error, t.Name, rfcRecord, "field %s has an empty value or one with a space, '=' or ';'", t.Name)
+		default:
+			add(Warning, t.Name, rfcRecord, "field %s is not defined by RFC 8460; senders ignore it", t.Name)
+		}
+		fseen[t.Name] = true
+	}
+	return ps
+}
+
+// checkMailto checks the address of a mailto: URI (RFC 6068 section 2),
+// given the text after "mailto:": one address whose domain is a fully
+// qualified host name. Header fields after "?" are ignored.
+func checkMailto(rest string) error {
+	addr, _, _ := strings.Cut(rest, "?")
+	addr, err := url.PathUnescape(addr)
+	if err != nil {
+		return fmt.Errorf("bad percent-encoding")
+	}
+	if strings.Contains(addr, ",") {
+		return fmt.Errorf("more than one address")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return fmt.Errorf("address %q has no @", addr)
+	}
+	local, domain := addr[:at], strings.TrimSuffix(addr[at+1:], ".")
+	// RFC 5321 section 4.5.3.1.1: a local part is at most 64 octets.
+	if local == "" || len(local) > 64 || strings.ContainsAny(local, " \t") {
+		return fmt.Errorf("address %q has an empty, overlong or blank-containing local part", addr)
+	}
+	if !validDomain(domain) {
+		return fmt.Errorf("address %q does not end in a domain name", addr)
+	}
+	return nil
+}
+
+// checkHTTPS checks that an https: URI has a fully qualified host name.
+func checkHTTPS(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a valid URL")
+	}
+	if !validDomain(strings.TrimSuffix(u.Hostname(), ".")) {
+		return fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
+	}
+	return nil
+}
+
+// validDomain reports whether s is a fully qualified host name: at least two
+// LDH labels of 1 to 63 octets, 253 octets in all (RFC 1035 section 2.3.4),
+// with a top-level label that is not all digits (RFC 3696 section 2).
+func validDomain(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		digits := true
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			if !isAlpha(c) && !isDigit(c) && c != '-' {
+				return false
+			}
+			digits = digits && isDigit(c)
+		}
+		if digits && i == len(labels)-1 {
+			return false
+		}
+	}
+	return true
+}
