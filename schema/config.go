@@ -1,0 +1,267 @@
+// Package schema reads a mailconf configuration: every *.hcl file of a
+// directory, decoded into a typed Config with every reference resolved and
+// every user mistake reported as an hcl.Diagnostic with a source range.
+//
+// The package reads the configuration files and the DKIM key files they
+// name, and nothing else: it never touches the network, and it never prints.
+// Rules that need more than one block at a time and the records themselves
+// (SPF lookup counts, BIMI's need for an enforcing DMARC policy, ...) are
+// checked by plan.Compile, which works on the Config this package returns.
+package schema
+
+import (
+	"crypto"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is one mailconf configuration: all the *.hcl files of one directory.
+type Config struct {
+	// Dir is the configuration directory; relative paths (key files,
+	// file(), zone directories) resolve against it.
+	Dir string
+	// Files are the parsed files by name, for rendering diagnostics.
+	Files map[string]*hcl.File
+	// EvalContext holds var.*, env(), file() and the standard functions,
+	// for decoding provider attributes later (providers decode their own).
+	EvalContext *hcl.EvalContext
+
+	Variables map[string]*Variable
+	Providers []*Provider // sorted by address
+	Senders   []*Sender   // sorted by address
+	Policies  []*Policy   // sorted by name
+	Domains   []*Domain   // sorted by name
+}
+
+// Domain returns the domain with the given name, or nil.
+func (c *Config) Domain(name string) *Domain {
+	for _, d := range c.Domains {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// Variable is a `variable "NAME"` block.
+type Variable struct {
+	Name      string
+	DeclRange hcl.Range
+}
+
+// Provider is a `provider "TYPE" "NAME"` block. Its attributes stay opaque
+// here: each provider type decodes and validates its own.
+type Provider struct {
+	Type, Name string
+	Body       hcl.Body
+	DeclRange  hcl.Range
+	TypeRange  hcl.Range
+}
+
+// Addr is how the configuration refers to the provider.
+func (p *Provider) Addr() string { return "provider." + p.Type + "." + p.Name }
+
+// Sender is a `sender "TYPE" "NAME"` block, decoded by its type into what
+// it contributes to a domain's records.
+type Sender struct {
+	Type, Name string
+	DeclRange  hcl.Range
+	TypeRange  hcl.Range
+
+	// SPF are the SPF terms that authorize this sender, in the SPF
+	// syntax of RFC 7208 ("ip4:203.0.113.10", "include:_spf.example.net").
+	SPF []string
+	// MX are the mail exchangers to publish when the sender is a domain's
+	// mailbox. Empty when the sender does not receive mail.
+	MX []MX
+	// Records are further records the sender needs under the domain
+	// (DKIM CNAMEs, return-path hosts). Owned by mailconf because the
+	// sender is declared.
+	Records []SenderRecord
+}
+
+// Addr is how the configuration refers to the sender.
+func (s *Sender) Addr() string { return "sender." + s.Type + "." + s.Name }
+
+// SenderRecord is a record a sender needs published under a domain.
+type SenderRecord struct {
+	// Name is relative to the domain: "@" for the domain itself,
+	// otherwise labels to prepend ("em123", "s1._domainkey").
+	Name  string
+	Type  string // "CNAME", "TXT", "MX"
+	Value string // presentation value: a host name, or the TXT text
+}
+
+// MX is one mail exchanger.
+type MX struct {
+	Preference uint16
+	Host       string // lower case, without the trailing dot; "." for a null MX
+	Range      hcl.Range
+}
+
+// Policy is a `policy "NAME"` block: settings shared by the domains that
+// refer to it.
+type Policy struct {
+	Name      string
+	DeclRange hcl.Range
+	Settings
+}
+
+// Addr is how the configuration refers to the policy.
+func (p *Policy) Addr() string { return "policy." + p.Name }
+
+// Settings are the record settings a policy provides and a domain may
+// override, attribute by attribute.
+type Settings struct {
+	SPF    *SPFSettings
+	DMARC  *DMARCSettings
+	MTASTS *MTASTSSettings
+	TLSRPT *TLSRPTSettings
+	BIMI   *BIMISettings
+}
+
+// Field is one attribute value with where it was set. A Field that is not
+// Set holds the zero value and no range.
+type Field[T any] struct {
+	Value T
+	Set   bool
+	Range hcl.Range
+	// Elems are the ranges of a list's elements, where the list was
+	// written as a literal; otherwise nil.
+	Elems []hcl.Range
+}
+
+// ElemRange is the tightest range known for the i-th element of a list.
+func (f Field[T]) ElemRange(i int) hcl.Range {
+	if i < len(f.Elems) {
+		return f.Elems[i]
+	}
+	return f.Range
+}
+
+// Or returns f when it is set, else the fallback.
+func (f Field[T]) Or(fallback Field[T]) Field[T] {
+	if f.Set {
+		return f
+	}
+	return fallback
+}
+
+// Get returns the value, or def when the field is not set.
+func (f Field[T]) Get(def T) T {
+	if f.Set {
+		return f.Value
+	}
+	return def
+}
+
+// SPFSettings is an `spf` block.
+type SPFSettings struct {
+	DeclRange hcl.Range
+	All       Field[string]   // "-all", "~all", "?all"
+	IP4       Field[[]string] // extra ip4 terms
+	IP6       Field[[]string]
+	Include   Field[[]string]
+	A         Field[[]string] // host names; "@" is the domain itself
+	MX        Field[[]string]
+}
+
+// DMARCSettings is a `dmarc` block.
+type DMARCSettings struct {
+	DeclRange         hcl.Range
+	Policy            Field[string] // p
+	SubdomainPolicy   Field[string] // sp
+	NonexistentPolicy Field[string] // np (RFC 9989)
+	RUA               Field[[]string]
+	RUF               Field[[]string]
+	ADKIM             Field[string] // "relaxed" | "strict"
+	ASPF              Field[string]
+	FailureOptions    Field[string] // fo
+	PSD               Field[string] // "y" | "n" | "u"
+	Testing           Field[bool]   // t=y
+	// Legacy RFC 7489 tags, emitted only when set.
+	Percent        Field[int]    // pct
+	ReportFormat   Field[string] // rf
+	ReportInterval Field[int]    // ri
+}
+
+// MTASTSSettings is an `mta_sts` block.
+type MTASTSSettings struct {
+	DeclRange hcl.Range
+	Mode      Field[string]   // enforce | testing | none
+	MaxAge    Field[int]      // seconds
+	MX        Field[[]string] // patterns; default: the domain's MX hosts
+}
+
+// TLSRPTSettings is a `tls_rpt` block.
+type TLSRPTSettings struct {
+	DeclRange hcl.Range
+	RUA       Field[[]string]
+}
+
+// BIMISettings is a `bimi` block.
+type BIMISettings struct {
+	DeclRange hcl.Range
+	Selector  Field[string]
+	Logo      Field[string]
+	Authority Field[string]
+}
+
+// Domain is one mail domain: a `domain` block, or one instance of a
+// `domain` block with for_each.
+type Domain struct {
+	Name      string // lower case ASCII (IDNs in punycode), no trailing dot
+	DeclRange hcl.Range
+	NameRange hcl.Range
+	// EachKey is the for_each key that produced this instance, or "".
+	EachKey string
+
+	Provider      *Provider
+	ProviderRange hcl.Range
+	Zone          Field[string]
+	TTL           uint32
+	Policy        *Policy
+
+	Mailbox      *Sender
+	MailboxRange hcl.Range
+	MX           []MX // explicit mx blocks
+	MXRange      hcl.Range
+	Senders      []*Sender
+	SenderRanges []hcl.Range
+	Parked       bool
+	ParkedRange  hcl.Range
+
+	DKIM []*DKIMKey
+
+	// Settings are the effective settings: the domain's own blocks merged
+	// over the policy's, attribute by attribute. A nil entry means neither
+	// declared it.
+	Settings
+	// Own are the settings the domain block itself declares, before the
+	// policy's were merged in; used to tell the user which block to change.
+	Own Settings
+}
+
+// DKIM key states, in the order a key lives through them.
+const (
+	DKIMNext     = "next"
+	DKIMActive   = "active"
+	DKIMRetiring = "retiring"
+	DKIMRetired  = "retired"
+)
+
+// DKIMKey is a `dkim "SELECTOR"` block: a key mailconf manages.
+type DKIMKey struct {
+	Selector  string
+	DeclRange hcl.Range
+	Algorithm Field[string] // "rsa-2048", "rsa-1024", "rsa-3072", "rsa-4096", "ed25519"
+	KeyFile   Field[string] // as written; resolved against Config.Dir
+	State     Field[string]
+	// Path is KeyFile resolved against the configuration directory.
+	Path string
+	// PublicKey is read from the key file; nil for a retired key without one.
+	PublicKey crypto.PublicKey
+}
+
+// StateOr returns the key's state, "active" when not set.
+func (k *DKIMKey) StateOr() string { return k.State.Get(DKIMActive) }
