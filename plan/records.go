@@ -1,0 +1,121 @@
+// Package plan turns a configuration into the DNS records it asks for
+// (Compile), and later compares them with a live zone (Diff) and applies the
+// difference through a provider.
+//
+// Compile and Diff are pure: they do no network I/O, read no clock and
+// return byte-identical results for identical input. Everything from the
+// outside world is passed in.
+package plan
+
+import (
+	"sort"
+	"strings"
+)
+
+// Record types mailconf publishes.
+const (
+	TypeMX    = "MX"
+	TypeTXT   = "TXT"
+	TypeCNAME = "CNAME"
+)
+
+// RecordSet is what mailconf wants at one (name, type): the values, and
+// which of the live values there it owns.
+type RecordSet struct {
+	// Name is absolute, lower case, without the trailing dot.
+	Name string
+	Type string
+	TTL  uint32
+	// Values are in presentation form: MX "10 mx1.example.com.", CNAME
+	// "target.example.net.", TXT the whole text, unquoted and unsplit
+	// (TXTStrings splits it for the wire).
+	Values []string
+	// Prefix limits ownership to the TXT values that start with it (such as
+	// "v=spf1"); other values at the name are never touched. Empty: every
+	// value at (Name, Type) is mailconf's.
+	Prefix string
+	// Source says which part of the configuration asks for the set, for
+	// people reading plans: "mx", "spf", "dkim s2026a", "sender.custom.relay".
+	Source string
+	// Active marks the record of an active DKIM key: replacing or deleting
+	// it breaks the signatures of mail in flight, so that needs --force.
+	Active bool
+}
+
+// Owns reports whether a live value at the set's (name, type) belongs to
+// mailconf under DESIGN.md section 4.
+func (rs *RecordSet) Owns(value string) bool {
+	return rs.Prefix == "" || HasTagPrefix(value, rs.Prefix)
+}
+
+// HasTagPrefix reports whether a TXT value starts with a version tag such
+// as "v=spf1": the tag, case-insensitively, followed by the end, a space
+// or a semicolon. "v=spf10" does not start with "v=spf1".
+func HasTagPrefix(value, prefix string) bool {
+	if len(value) < len(prefix) || !strings.EqualFold(value[:len(prefix)], prefix) {
+		return false
+	}
+	rest := value[len(prefix):]
+	return rest == "" || rest[0] == ' ' || rest[0] == ';' || rest[0] == '\t'
+}
+
+// DomainRecords are the record sets of one domain.
+type DomainRecords struct {
+	Domain string
+	// Zone is the zone the configuration names for the domain, or "" when
+	// the provider is to find it.
+	Zone string
+	// Provider is the address of the domain's provider ("provider.zonefile.local"), or "".
+	Provider string
+	Sets     []*RecordSet
+	// MTASTSPolicy is the policy file to serve at
+	// https://mta-sts.<domain>/.well-known/mta-sts.txt, or "".
+	MTASTSPolicy string
+}
+
+// Set returns the set at (name, type), or nil.
+func (d *DomainRecords) Set(name, typ string) *RecordSet {
+	for _, s := range d.Sets {
+		if s.Name == name && s.Type == typ {
+			return s
+		}
+	}
+	return nil
+}
+
+func (d *DomainRecords) sort() {
+	sort.Slice(d.Sets, func(i, j int) bool {
+		a, b := d.Sets[i], d.Sets[j]
+		if a.Name != b.Name {
+			return nameLess(a.Name, b.Name)
+		}
+		return a.Type < b.Type
+	})
+}
+
+// nameLess orders names the way people read zones: the domain first, then
+// its subdomains, by label from the right.
+func nameLess(a, b string) bool {
+	la, lb := strings.Split(a, "."), strings.Split(b, ".")
+	for i, j := len(la)-1, len(lb)-1; i >= 0 && j >= 0; i, j = i-1, j-1 {
+		if la[i] != lb[j] {
+			return la[i] < lb[j]
+		}
+	}
+	return len(la) < len(lb)
+}
+
+// Desired is the compiled configuration: every domain's record sets,
+// sorted by domain name.
+type Desired struct {
+	Domains []*DomainRecords
+}
+
+// Domain returns the records of one domain, or nil.
+func (d *Desired) Domain(name string) *DomainRecords {
+	i := sort.Search(len(d.Domains), func(i int) bool { return d.Domains[i].Domain >= name })
+	if i < len(d.Domains) && d.Domains[i].Domain == name {
+		return d.Domains[i]
+	}
+	return nil
+}

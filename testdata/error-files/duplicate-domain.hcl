@@ -1,0 +1,5 @@
+domain "example.com" {
+}
+
+domain "Example.com." { # ERROR: Duplicate domain
+}

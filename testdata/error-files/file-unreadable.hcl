@@ -1,0 +1,3 @@
+variable "logo" {
+  default = file("no-such-file.txt") # ERROR: Unreadable file
+}

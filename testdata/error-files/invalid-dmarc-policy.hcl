@@ -1,0 +1,5 @@
+domain "example.com" {
+  dmarc {
+    policy = "rejected" # ERROR: Invalid DMARC policy
+  }
+}

@@ -1,0 +1,7 @@
+domain "example.com" {
+  ttl = -5 # ERROR: Invalid TTL
+}
+
+domain "example.net" {
+  ttl = 1.5 # ERROR: Invalid number
+}

@@ -1,0 +1,8 @@
+provider "zonefile" "a" {
+}
+
+provider "zonefile" "b" {
+}
+
+domain "example.com" { # ERROR: Missing provider
+}

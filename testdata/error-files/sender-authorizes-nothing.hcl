@@ -1,0 +1,2 @@
+sender "custom" "empty" { # ERROR: Sender authorizes nothing
+}

@@ -1,0 +1,3 @@
+domain "example.com" {
+  polcy = "strict" # ERROR: Unsupported argument
+}

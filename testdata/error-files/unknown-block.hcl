@@ -1,0 +1,2 @@
+domian "example.com" { # ERROR: Unsupported block type
+}

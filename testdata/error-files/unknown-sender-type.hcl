@@ -1,0 +1,3 @@
+sender "costum" "relay" { # ERROR: Unknown sender type
+  ip4 = ["203.0.113.10"]
+}

@@ -1,0 +1,6 @@
+policy "strict" {
+}
+
+domain "example.com" {
+  mailbox = policy.strict # ERROR: Wrong reference type
+}

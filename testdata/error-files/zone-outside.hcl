@@ -1,0 +1,3 @@
+domain "mail.example.com" {
+  zone = "example.net" # ERROR: Domain outside its zone
+}
