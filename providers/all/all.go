@@ -1,0 +1,24 @@
+// Package all assembles the registry of every provider type built into
+// mailconf. It exists so that the providers package need not import its own
+// sub-packages (which import it for Config): the command builds its
+// registry here, once, explicitly, instead of relying on init-time
+// registration side effects.
+//
+// The package only wires constructors together; it must never hold state.
+package all
+
+import (
+	"github.com/mailconf/mailconf/providers"
+	"github.com/mailconf/mailconf/providers/memory"
+	"github.com/mailconf/mailconf/providers/zonefile"
+)
+
+// NewRegistry returns a registry with every built-in provider type:
+// "zonefile" (RFC 1035 master files in a directory) and "memory" (an
+// in-process store for tests and experiments).
+func NewRegistry() *providers.Registry {
+	r := providers.NewRegistry()
+	r.Register("memory", memory.FromConfig)
+	r.Register("zonefile", zonefile.FromConfig)
+	return r
+}
