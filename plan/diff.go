@@ -1,0 +1,361 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/dkim"
+	"github.com/mailconf/mailconf/mailauth/dmarc"
+)
+
+// The thresholds of the bulk-change safety rule (DESIGN.md section 5): a
+// plan that updates or deletes more than this share of the records
+// mailconf owns in a zone with at least MinOwnedForBulkRule of them needs
+// --force, because a mistake in a shared policy then hits every domain.
+const (
+	BulkChangePercent   = 30
+	MinOwnedForBulkRule = 10
+)
+
+// Live is the live state a plan compares against.
+type Live struct {
+	// Zones maps each domain to the zone that holds it (lower case, with
+	// the trailing dot, as providers.ZoneFor returns it).
+	Zones map[string]string
+	// Records are each zone's live records, by zone.
+	Records map[string][]Record
+}
+
+// Diff compares the desired records with the live zones and returns what
+// would change. It touches only what mailconf owns (DESIGN.md section 4):
+// for every record set it computes the owned live values, leaves every
+// other value at the name as it is, and reports what it finds there.
+func Diff(desired *Desired, live Live) *Plan {
+	p := &Plan{FormatVersion: FormatVersion}
+	byZone := map[string]map[string][]Record{}
+	zoneProvider := map[string]string{}
+	for _, d := range desired.Domains {
+		zone := live.Zones[d.Domain]
+		if _, ok := byZone[zone]; !ok {
+			idx := map[string][]Record{}
+			for _, r := range live.Records[zone] {
+				idx[r.Name] = append(idx[r.Name], r)
+			}
+			byZone[zone] = idx
+			zoneProvider[zone] = d.Provider
+		}
+		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone]))
+	}
+	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Domain < p.Domains[j].Domain })
+	var zones []string
+	for z := range byZone {
+		zones = append(zones, z)
+	}
+	sort.Strings(zones)
+	for _, z := range zones {
+		p.Zones = append(p.Zones, &ZoneState{Zone: z, Provider: zoneProvider[z], Hash: LiveHash(live.Records[z])})
+	}
+	applyBulkRule(p)
+	p.summarize()
+	return p
+}
+
+func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *DomainPlan {
+	dp := &DomainPlan{Domain: d.Domain, Zone: zone, Provider: d.Provider, Changes: []*Change{}, Findings: []*Finding{}}
+	finding := func(sev Severity, name, format string, args ...any) {
+		dp.Findings = append(dp.Findings, &Finding{Severity: sev, Name: name, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, rs := range d.Sets {
+		at := live[rs.Name]
+		if blocked := cnameConflict(rs, at); blocked != "" {
+			finding(SeverityError, rs.Name, "%s", blocked)
+			continue
+		}
+		owned, keep := []Value{}, []Value{}
+		for _, r := range at {
+			if r.Type != rs.Type {
+				continue
+			}
+			v := Value{TTL: r.TTL, Data: r.Data}
+			if rs.Owns(r.Data) {
+				owned = append(owned, v)
+			} else {
+				keep = append(keep, v)
+			}
+		}
+		dp.ownedLive += len(owned)
+		sortValues(owned)
+		sortValues(keep)
+		want := make([]Value, len(rs.Values))
+		for i, v := range rs.Values {
+			want[i] = Value{TTL: rs.TTL, Data: v}
+		}
+		sortValues(want)
+
+		switch rs.Prefix {
+		case "v=spf1":
+			if len(owned) > 1 {
+				// RFC 7208 section 4.5: two SPF records make every check a permerror.
+				finding(SeverityWarning, rs.Name, "%d SPF records are published at %s, so receivers return permerror for every message (RFC 7208 section 4.5); this plan replaces them with one.", len(owned), rs.Name)
+			}
+		case "v=DMARC1":
+			if len(owned) > 1 {
+				finding(SeverityWarning, rs.Name, "%d DMARC records are published at %s, so receivers apply no DMARC policy (RFC 9989 section 4.10.1); this plan replaces them with one.", len(owned), rs.Name)
+			}
+		}
+		if len(keep) > 0 && rs.Prefix != "" {
+			var shown []string
+			for _, v := range keep {
+				shown = append(shown, abbreviate(v.Data, 50))
+			}
+			finding(SeverityNote, rs.Name, "leaves alone %s at %s that %s not mailconf's: %s", plural(len(keep), rs.Type+" record"), rs.Name, isAre(len(keep)), strings.Join(shown, ", "))
+		}
+
+		c := &Change{Name: rs.Name, Type: rs.Type, Source: rs.Source, Old: owned, New: want, Keep: keep}
+		switch {
+		case len(owned) == 0 && len(want) == 0:
+			continue
+		case len(owned) == 0:
+			c.Action = Create
+		case equalValues(owned, want):
+			continue
+		case len(want) == 0:
+			c.Action = Delete
+		default:
+			c.Action = Update
+		}
+		c.Dangerous = danger(rs, c)
+		dp.Changes = append(dp.Changes, c)
+	}
+	unmanagedSelectors(d, live, finding)
+	sort.SliceStable(dp.Changes, func(i, j int) bool {
+		a, b := dp.Changes[i], dp.Changes[j]
+		if a.Name != b.Name {
+			return nameLess(a.Name, b.Name)
+		}
+		return a.Type < b.Type
+	})
+	sort.SliceStable(dp.Findings, func(i, j int) bool {
+		a, b := dp.Findings[i], dp.Findings[j]
+		if a.Name != b.Name {
+			return nameLess(a.Name, b.Name)
+		}
+		return a.Message < b.Message
+	})
+	return dp
+}
+
+// cnameConflict explains why a set cannot be written next to the live
+// records at its name: RFC 1034 section 3.6.2 allows no other data beside
+// a CNAME.
+func cnameConflict(rs *RecordSet, at []Record) string {
+	for _, r := range at {
+		if rs.Type != TypeCNAME && r.Type == TypeCNAME {
+			return fmt.Sprintf("%s is a CNAME to %s, so the %s record mailconf manages there (%s) cannot be published (RFC 1034 section 3.6.2). Remove the CNAME, or stop declaring %s.", rs.Name, r.Data, rs.Type, rs.Source, rs.Source)
+		}
+		if rs.Type == TypeCNAME && r.Type != TypeCNAME {
+			return fmt.Sprintf("%s holds a %s record, so the CNAME %s needs there cannot be published (RFC 1034 section 3.6.2). Remove the %s record first.", rs.Name, r.Type, rs.Source, r.Type)
+		}
+	}
+	return ""
+}
+
+// unmanagedSelectors warns about DKIM keys in the zone that nobody declared:
+// mailconf never touches them (DESIGN.md section 4), but a forgotten key is
+// a key someone may still sign with.
+func unmanagedSelectors(d *DomainRecords, live map[string][]Record, finding func(Severity, string, string, ...any)) {
+	suffix := "._domainkey." + d.Domain
+	var names []string
+	for name := range live {
+		if strings.HasSuffix(name, suffix) && d.Set(name, TypeTXT) == nil && d.Set(name, TypeCNAME) == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		sel := strings.TrimSuffix(name, suffix)
+		finding(SeverityWarning, name, "DKIM selector %q is published but not declared; mailconf leaves it alone. Declare it with a dkim %q block to manage it (state = \"retired\" revokes it).", sel, sel)
+	}
+}
+
+// danger says why a change needs --force (DESIGN.md section 5), or "".
+func danger(rs *RecordSet, c *Change) string {
+	switch {
+	case rs.Type == TypeMX && rs.Source != "parked":
+		if c.Action == Delete {
+			return "removes every MX record of " + rs.Name + ": mail to the domain stops being delivered to its mail servers"
+		}
+		if c.Action == Update && !sharesMXHost(c.Old, c.New) && !isNullMX(c.Old) {
+			return "replaces every MX host of " + rs.Name + ": all incoming mail moves to servers that do not receive it today; make sure they accept mail for the domain"
+		}
+	case rs.Prefix == "v=spf1" && c.Action == Delete:
+		return "removes the SPF record of " + rs.Name + ": receivers can no longer tell authorized senders from forgers"
+	case rs.Prefix == "v=DMARC1" && strings.HasPrefix(rs.Name, "_dmarc."):
+		return dmarcWeakening(c)
+	case rs.Active:
+		if c.Action == Delete {
+			return "deletes the active DKIM key " + rs.Name + ": mail signed with it fails DKIM"
+		}
+		if c.Action == Update && len(c.Old) > 0 && !revoked(c.Old[0].Data) {
+			return "replaces the public key of active DKIM selector " + rs.Name + ": mail signed with the key published now fails DKIM; rotate to a new selector instead"
+		}
+	}
+	return ""
+}
+
+func sharesMXHost(old, new []Value) bool {
+	hosts := map[string]bool{}
+	for _, v := range new {
+		hosts[mxHost(v.Data)] = true
+	}
+	for _, v := range old {
+		if hosts[mxHost(v.Data)] {
+			return true
+		}
+	}
+	return false
+}
+
+func mxHost(data string) string {
+	_, host, _ := strings.Cut(data, " ")
+	return strings.ToLower(host)
+}
+
+func isNullMX(vs []Value) bool {
+	return len(vs) == 1 && mxHost(vs[0].Data) == "."
+}
+
+func revoked(data string) bool {
+	r, err := dkim.Parse(data)
+	return err == nil && r.Revoked()
+}
+
+// dmarcWeakening compares the policies of the old and new DMARC records:
+// reject is stronger than quarantine, which is stronger than none, and a
+// lower pct applies the policy to less mail.
+func dmarcWeakening(c *Change) string {
+	if len(c.Old) == 0 {
+		return ""
+	}
+	old, err := dmarc.Parse(c.Old[0].Data)
+	if err != nil {
+		return ""
+	}
+	if c.Action == Delete || len(c.New) == 0 {
+		return fmt.Sprintf("removes the DMARC policy p=%s of %s", policyOf(old.P), strings.TrimPrefix(c.Name, "_dmarc."))
+	}
+	nw, err := dmarc.Parse(c.New[0].Data)
+	if err != nil {
+		return ""
+	}
+	var why []string
+	if dmarc.Weaker(policyOf(nw.P), policyOf(old.P)) {
+		why = append(why, fmt.Sprintf("p from %s to %s", policyOf(old.P), policyOf(nw.P)))
+	}
+	// RFC 9989: sp defaults to p when absent.
+	oldSP, newSP := old.SP, nw.SP
+	if oldSP == "" {
+		oldSP = policyOf(old.P)
+	}
+	if newSP == "" {
+		newSP = policyOf(nw.P)
+	}
+	if dmarc.Weaker(newSP, oldSP) {
+		why = append(why, fmt.Sprintf("sp from %s to %s", oldSP, newSP))
+	}
+	if pct(nw) < pct(old) {
+		why = append(why, fmt.Sprintf("pct from %d to %d", pct(old), pct(nw)))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "weakens DMARC: " + strings.Join(why, ", ")
+}
+
+func policyOf(p dmarc.Policy) dmarc.Policy {
+	if p == "" {
+		return dmarc.None
+	}
+	return p
+}
+
+// pct is the share of mail the policy applies to; absent means 100
+// (RFC 7489 section 6.3).
+func pct(r *dmarc.Record) int {
+	if r.PCT == nil {
+		return 100
+	}
+	return *r.PCT
+}
+
+// applyBulkRule marks every update and delete of a zone dangerous when the
+// plan changes more than BulkChangePercent of the records mailconf owns
+// there.
+func applyBulkRule(p *Plan) {
+	owned := map[string]int{}
+	changed := map[string]int{}
+	for _, d := range p.Domains {
+		for _, c := range d.Changes {
+			if c.Action == Update || c.Action == Delete {
+				changed[d.Zone] += len(c.Old)
+			}
+		}
+	}
+	for _, d := range p.Domains {
+		owned[d.Zone] += d.ownedLive
+	}
+	for _, d := range p.Domains {
+		n, total := changed[d.Zone], owned[d.Zone]
+		if total < MinOwnedForBulkRule || n*100 <= total*BulkChangePercent {
+			continue
+		}
+		for _, c := range d.Changes {
+			if (c.Action == Update || c.Action == Delete) && c.Dangerous == "" {
+				c.Dangerous = fmt.Sprintf("the plan changes %d of the %d records mailconf owns in zone %s (more than %d%%); a mistake in a shared setting would hit them all", n, total, d.Zone, BulkChangePercent)
+			}
+		}
+	}
+}
+
+func sortValues(vs []Value) {
+	sort.Slice(vs, func(i, j int) bool {
+		if vs[i].Data != vs[j].Data {
+			return vs[i].Data < vs[j].Data
+		}
+		return vs[i].TTL < vs[j].TTL
+	})
+}
+
+func equalValues(a, b []Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) <= n {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q", s[:n-3]+"...")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}

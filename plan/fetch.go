@@ -1,0 +1,100 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mailconf/mailconf/providers"
+)
+
+// ReadOptions tune ReadLive.
+type ReadOptions struct {
+	// Concurrency bounds the zones read at once per provider; 0 means 4.
+	Concurrency int
+}
+
+// ReadLive finds each domain's zone at its provider and reads every zone
+// once, several zones of a provider at a time. Errors name the provider
+// and the zone or domain.
+func ReadLive(ctx context.Context, desired *Desired, clients map[string]providers.Client, opts ReadOptions) (Live, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	live := Live{Zones: map[string]string{}, Records: map[string][]Record{}}
+	type zoneKey struct{ provider, zone string }
+	var keys []zoneKey
+	seen := map[zoneKey]bool{}
+	var errs []error
+	for _, d := range desired.Domains {
+		if d.Provider == "" {
+			errs = append(errs, fmt.Errorf("domain %s: no provider; declare a provider block and set provider on the domain", d.Domain))
+			continue
+		}
+		c, ok := clients[d.Provider]
+		if !ok {
+			errs = append(errs, fmt.Errorf("domain %s: provider %s is not configured", d.Domain, d.Provider))
+			continue
+		}
+		zone, err := providers.ZoneFor(ctx, c, d.Domain, d.Zone)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.Provider, err))
+			continue
+		}
+		live.Zones[d.Domain] = zone
+		k := zoneKey{d.Provider, zone}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(errs) > 0 {
+		return live, errors.Join(errs...)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].zone < keys[j].zone })
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sems := map[string]chan struct{}{}
+	for _, k := range keys {
+		sem := sems[k.provider]
+		if sem == nil {
+			sem = make(chan struct{}, opts.Concurrency)
+			sems[k.provider] = sem
+		}
+		c := clients[k.provider]
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			recs, err := c.GetRecords(ctx, k.zone)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: reading zone %s: %w", k.provider, k.zone, err))
+				return
+			}
+			live.Records[k.zone] = FromLibdns(k.zone, recs)
+		})
+	}
+	wg.Wait()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return live, errors.Join(errs...)
+}
+
+// CheckFresh compares the zones a plan was made from with their live state
+// now, and returns ErrStale naming the zones that changed.
+func CheckFresh(p *Plan, live Live) error {
+	var stale []string
+	for _, z := range p.Zones {
+		if LiveHash(live.Records[z.Zone]) != z.Hash {
+			stale = append(stale, z.Zone)
+		}
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("%w: %s", ErrStale, strings.Join(stale, ", "))
+	}
+	return nil
+}
