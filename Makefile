@@ -1,0 +1,56 @@
+# mailconf — build, test, lint.
+# The README's two commands: `make demo` (the main job, offline) and `make test`.
+
+GO       ?= go
+BIN      := bin/mailconf
+PKGS     := ./...
+DEMO_DIR := .demo
+
+.PHONY: build test lint vet fmt-check staticcheck bench demo fuzz clean
+
+# demo is the main job on the embedded default, offline: plan and apply the
+# quickstart against zone files in a scratch copy, then plan again to show
+# that nothing is left to do.
+demo: build
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp -R examples/quickstart/. $(DEMO_DIR)/
+	@echo "== mailconf plan -c $(DEMO_DIR)"
+	$(BIN) plan -c $(DEMO_DIR)
+	@echo "== mailconf apply -c $(DEMO_DIR) --auto-approve"
+	$(BIN) apply -c $(DEMO_DIR) --auto-approve
+	@echo "== mailconf plan -c $(DEMO_DIR) --detailed-exitcode   (0: nothing left to do)"
+	$(BIN) plan -c $(DEMO_DIR) --detailed-exitcode
+	@echo "The zone files mailconf wrote are in $(DEMO_DIR)/zones/."
+
+build:
+	$(GO) build -o $(BIN) ./cmd/mailconf
+
+# test runs the linters and the whole test suite.
+test: lint
+	$(GO) test -count=1 $(PKGS)
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# fuzz runs every fuzz target briefly; FUZZTIME=5m for a longer run.
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin $(DEMO_DIR)

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailconf/mailconf/plan"
+)
+
+func newApplyCmd(e *env) *cobra.Command {
+	var cf configFlags
+	var autoApprove, force bool
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Make the live zones match the configuration",
+		Long: `apply makes the changes a plan shows. Without PLANFILE it plans first, shows
+the plan and asks for confirmation (on a terminal; elsewhere it needs
+--auto-approve). With PLANFILE, saved by 'mailconf plan -out', it applies
+exactly that plan, and refuses it when a zone changed since it was made.
+
+Dangerous changes (removing every MX, weakening DMARC, removing SPF,
+replacing an active DKIM key, changing more than 30% of the records mailconf
+owns in a zone) need --force.
+
+Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var p *plan.Plan
+			run, err := cf.plan(ctx, e, nil)
+			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				saved, err := loadPlan(args[0])
+				if err != nil {
+					return err
+				}
+				// Apply what was reviewed, and only to the zones as they were
+				// when it was reviewed.
+				if err := plan.CheckFresh(saved, run.live); err != nil {
+					return fmt.Errorf("%w. Run mailconf plan again, review it, and apply the new plan", err)
+				}
+				p = saved
+				if err := (textView{}).Plan(e.stdout, p); err != nil {
+					return err
+				}
+			} else {
+				p = run.plan
+				if err := (textView{}).Plan(e.stdout, p); err != nil {
+					return err
+				}
+			}
+			if p.Summary.Errors > 0 {
+				fmt.Fprintln(e.stderr, "Error: the plan has errors (see above); fix them and plan again.")
+				return exitErr{exitError}
+			}
+			if !p.HasChanges() {
+				return nil
+			}
+			if p.Summary.Dangerous > 0 && !force {
+				fmt.Fprintf(e.stderr, "Error: %d dangerous change(s); review them above and run again with --force to make them.\n", p.Summary.Dangerous)
+				return exitErr{exitError}
+			}
+			if !autoApprove {
+				if !e.isTerminal {
+					fmt.Fprintln(e.stderr, "Error: apply needs --auto-approve when it is not run on a terminal (or apply a reviewed plan file with --auto-approve).")
+					return exitErr{exitError}
+				}
+				fmt.Fprint(e.stdout, "\nApply these changes? Only 'yes' is accepted: ")
+				answer, _ := bufio.NewReader(e.stdin).ReadString('\n')
+				if strings.TrimSpace(answer) != "yes" {
+					fmt.Fprintln(e.stderr, "Apply cancelled.")
+					return exitErr{exitError}
+				}
+			}
+			report, err := plan.Apply(ctx, p, run.clients, plan.ApplyOptions{Force: force})
+			if report != nil {
+				writeReport(e, report)
+			}
+			if err != nil {
+				if errors.Is(err, plan.ErrDangerous) {
+					fmt.Fprintf(e.stderr, "Error: %s\n", err)
+				}
+				return exitErr{exitError}
+			}
+			fmt.Fprintf(e.stdout, "\nApply complete: %d change(s) made.\n", report.Applied())
+			return nil
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().BoolVar(&force, "force", false, "allow dangerous changes")
+	return cmd
+}
+
+func writeReport(e *env, r *plan.Report) {
+	for _, z := range r.Zones {
+		if z.Err == nil {
+			continue
+		}
+		fmt.Fprintf(e.stderr, "\nError: zone %s (%s): %s\n", z.Zone, z.Provider, z.Err)
+		fmt.Fprintf(e.stderr, "  applied before the failure: %d change(s)\n", len(z.Applied))
+		for _, c := range z.Applied {
+			fmt.Fprintf(e.stderr, "    done   %s %s %s\n", c.Action, c.Name, c.Type)
+		}
+		fmt.Fprintf(e.stderr, "    FAILED %s %s %s\n", z.Failed.Action, z.Failed.Name, z.Failed.Type)
+		for _, c := range z.NotApplied {
+			fmt.Fprintf(e.stderr, "    not done %s %s %s\n", c.Action, c.Name, c.Type)
+		}
+		fmt.Fprintln(e.stderr, "  Run mailconf plan to see what remains; apply again to converge.")
+	}
+}

@@ -1,0 +1,112 @@
+// Command mailconf makes a domain's mail identity config-as-code: it reads
+// HCL, compiles the MX, SPF, DKIM, DMARC, BIMI, MTA-STS and TLS-RPT
+// records, and shows, plans and applies them.
+//
+// This package is the only one that prints. Commands parse flags, call the
+// packages and render what they return.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, the same for every command (DESIGN.md section 6).
+const (
+	exitOK      = 0 // nothing to do, all good
+	exitError   = 1 // mailconf could not do its job: bad config, provider error, I/O
+	exitChanges = 2 // the world differs from the declaration
+)
+
+// exitErr carries an exit code out of a command whose output is already
+// written.
+type exitErr struct{ code int }
+
+func (e exitErr) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// env is what a command needs from its process, so tests can run commands
+// in-process with their own streams and environment.
+type env struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	lookupEnv      func(string) (string, bool)
+	// isTerminal reports whether stdout is a terminal (colour, prompts).
+	isTerminal bool
+}
+
+func main() {
+	e := &env{
+		stdout:     os.Stdout,
+		stderr:     os.Stderr,
+		stdin:      os.Stdin,
+		lookupEnv:  os.LookupEnv,
+		isTerminal: isTerminal(os.Stdout),
+	}
+	os.Exit(run(e, os.Args[1:]))
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// run executes one command line and returns the process exit code.
+func run(e *env, args []string) int {
+	root := newRootCmd(e)
+	root.SetArgs(terraformFlags(args))
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetIn(e.stdin)
+	err := root.Execute()
+	var ee exitErr
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(e.stderr, "Error: %s\n", err)
+		return exitError
+	}
+}
+
+// terraformFlags accepts Terraform's single-dash spelling of -out, which
+// people type from habit and pipelines copy from Terraform's; the flag
+// library only knows --out.
+func terraformFlags(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "-out" || strings.HasPrefix(a, "-out=") {
+			a = "-" + a
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mailconf",
+		Short: "Config-as-code for a domain's mail identity: MX, SPF, DKIM, DMARC, BIMI, MTA-STS, TLS-RPT",
+		Long: `mailconf reads mail domains, their senders and policies from HCL files,
+compiles them into DNS records, and checks them.
+
+Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
+2 the world differs from the declaration.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newValidateCmd(e),
+		newPlanCmd(e),
+		newApplyCmd(e),
+		newRecordsCmd(e),
+		newMTASTSPolicyCmd(e),
+	)
+	return root
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/mailconf/mailconf/plan"
+	"github.com/mailconf/mailconf/providers"
+	"github.com/mailconf/mailconf/providers/all"
+	"github.com/mailconf/mailconf/schema"
+)
+
+func newPlanCmd(e *env) *cobra.Command {
+	var cf configFlags
+	var out, format string
+	var domains []string
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what would change in the live zones to match the configuration",
+		Long: `plan compiles the configuration, reads each domain's live zone from its
+provider and shows the records it would create, update or delete. It only
+touches records mailconf owns: every other record is left alone.
+
+With -out FILE the plan is saved (as JSON) for 'mailconf apply FILE', which
+applies exactly that plan and refuses it if a zone changed in between.
+
+Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
+1 error, 2 changes pending.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			view, err := viewFor(format)
+			if err != nil {
+				return err
+			}
+			run, err := cf.plan(cmd.Context(), e, domains)
+			if err != nil {
+				return err
+			}
+			p := run.plan
+			if err := view.Plan(e.stdout, p); err != nil {
+				return err
+			}
+			if out != "" {
+				if err := savePlan(out, p); err != nil {
+					return err
+				}
+				if format == "text" {
+					fmt.Fprintf(e.stdout, "\nSaved the plan to %s. Apply exactly this plan with: mailconf apply %s\n", out, out)
+				}
+			}
+			switch {
+			case p.Summary.Errors > 0:
+				return exitErr{exitError}
+			case detailed && p.HasChanges():
+				return exitErr{exitChanges}
+			}
+			return nil
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE` for mailconf apply (-out FILE works too)")
+	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
+	cmd.Flags().StringSliceVar(&domains, "domain", nil, "only this `DOMAIN` (repeatable)")
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	return cmd
+}
+
+// planRun is a computed plan with what it was computed from.
+type planRun struct {
+	cfg     *schema.Config
+	clients map[string]providers.Client
+	live    plan.Live
+	plan    *plan.Plan
+}
+
+// plan loads the configuration, reads the live zones and diffs them.
+func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*planRun, error) {
+	cfg, desired, err := f.load(e)
+	if err != nil {
+		return nil, err
+	}
+	if len(domains) > 0 {
+		sel, err := selectDomains(desired, domains)
+		if err != nil {
+			return nil, err
+		}
+		desired = &plan.Desired{Domains: sel}
+	}
+	clients, err := buildClients(e, cfg)
+	if err != nil {
+		return nil, err
+	}
+	live, err := plan.ReadLive(ctx, desired, clients, plan.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &planRun{cfg: cfg, clients: clients, live: live, plan: plan.Diff(desired, live)}, nil
+}
+
+// buildClients builds every declared provider through the registry.
+func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, error) {
+	reg := all.NewRegistry()
+	clients := map[string]providers.Client{}
+	var diags hcl.Diagnostics
+	for _, p := range cfg.Providers {
+		c, ds := reg.New(providers.Config{
+			Type: p.Type, Name: p.Name, Body: p.Body, EvalContext: cfg.EvalContext,
+			BaseDir: cfg.Dir, DeclRange: p.DeclRange, TypeRange: p.TypeRange,
+		})
+		diags = append(diags, ds...)
+		if c != nil && !ds.HasErrors() {
+			clients[p.Addr()] = c
+		}
+	}
+	if err := writeDiags(e, cfg.Files, diags); err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, exitErr{exitError}
+	}
+	return clients, nil
+}
+
+// savePlan writes the plan atomically: a half-written plan file must never
+// be applied.
+func savePlan(path string, p *plan.Plan) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".mailconf-plan-*")
+	if err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	return nil
+}
+
+func loadPlan(path string) (*plan.Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plan: %w", err)
+	}
+	p, err := decodePlan(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func decodePlan(b []byte) (*plan.Plan, error) {
+	var p plan.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("not a mailconf plan: %w", err)
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return nil, fmt.Errorf("a plan of format %q; this mailconf reads format %q. Run mailconf plan again", p.FormatVersion, plan.FormatVersion)
+	}
+	return &p, nil
+}

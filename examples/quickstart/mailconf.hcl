@@ -1,0 +1,74 @@
+# The quickstart: two mail domains kept in local zone files.
+# No account and no network needed: `make demo` plans and applies it.
+
+provider "zonefile" "local" {
+  dir = "zones" # one RFC 1035 master file per zone: zones/example.com.zone, ...
+}
+
+# The mail server of our own that sends for both domains.
+sender "custom" "relay" {
+  ip4 = ["203.0.113.10"]
+  ip6 = ["2001:db8::10"]
+}
+
+policy "strict" {
+  spf {
+    all = "-all"
+  }
+  dmarc {
+    policy           = "reject"
+    subdomain_policy = "reject"
+    rua              = ["mailto:dmarc-reports@example.net"]
+  }
+  mta_sts {
+    mode    = "enforce"
+    max_age = 604800
+  }
+  tls_rpt {
+    rua = ["mailto:tlsrpt@example.net"]
+  }
+}
+
+domain "example.com" {
+  provider = provider.zonefile.local
+  policy   = policy.strict
+  senders  = [sender.custom.relay]
+
+  mx {
+    host       = "mx1.example.com"
+    preference = 10
+  }
+  mx {
+    host       = "mx2.example.com"
+    preference = 20
+  }
+
+  dkim "s2026a" {
+    algorithm = "rsa-2048"
+    key_file  = "keys/example.com/s2026a.pem"
+  }
+  dkim "s2026e" {
+    algorithm = "ed25519"
+    key_file  = "keys/example.com/s2026e.pem"
+  }
+}
+
+domain "example.net" {
+  provider = provider.zonefile.local
+  policy   = policy.strict
+  senders  = [sender.custom.relay]
+
+  mx {
+    host = "mail.example.net"
+  }
+
+  dkim "s2026e" {
+    algorithm = "ed25519"
+    key_file  = "keys/example.net/s2026e.pem"
+  }
+
+  # This domain only tests TLS for now.
+  mta_sts {
+    mode = "testing"
+  }
+}

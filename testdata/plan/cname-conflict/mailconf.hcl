@@ -1,0 +1,9 @@
+provider "zonefile" "live" {
+  dir = "zones"
+}
+
+domain "example.com" {
+  dmarc {
+    policy = "reject"
+  }
+}

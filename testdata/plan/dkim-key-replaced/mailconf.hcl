@@ -1,0 +1,13 @@
+provider "zonefile" "live" {
+  dir = "zones"
+}
+
+domain "example.com" {
+  dkim "s1" {
+    key_file = "../../error-files/keys/ed25519.pem"
+  }
+  # Retiring s0: its key is revoked, which is not dangerous.
+  dkim "s0" {
+    state = "retired"
+  }
+}
