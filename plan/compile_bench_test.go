@@ -19,7 +19,11 @@ import (
 // would take minutes), but every domain has its own file to read and parse.
 func writeFleet(tb testing.TB, n int) string {
 	tb.Helper()
-	dir := tb.TempDir()
+	return writeFleetIn(tb, tb.TempDir(), n)
+}
+
+func writeFleetIn(tb testing.TB, dir string, n int) string {
+	tb.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
@@ -34,6 +38,17 @@ func writeFleet(tb testing.TB, n int) string {
 			tb.Fatal(err)
 		}
 		pool = append(pool, pem)
+	}
+	ed, err := dkim.GenerateKey("ed25519", rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	edPEM, err := dkim.MarshalPrivateKeyPEM(ed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys", "shared-ed25519.pem"), edPEM, 0o600); err != nil {
+		tb.Fatal(err)
 	}
 	var names strings.Builder
 	for i := range n {
@@ -86,6 +101,10 @@ domain "clients" {
   dkim "s2026a" {
     algorithm = "rsa-2048"
     key_file  = "keys/${each.key}.pem"
+  }
+  dkim "s2026e" {
+    algorithm = "ed25519"
+    key_file  = "keys/shared-ed25519.pem"
   }
 }
 `, names.String())

@@ -29,6 +29,10 @@ func ReadLive(ctx context.Context, desired *Desired, clients map[string]provider
 	var keys []zoneKey
 	seen := map[zoneKey]bool{}
 	var errs []error
+	// Zones are listed once per provider, not once per domain: a fleet of
+	// a thousand domains on one provider would otherwise list a thousand
+	// zones a thousand times.
+	listed := map[string]*providers.Zones{}
 	for _, d := range desired.Domains {
 		if d.Provider == "" {
 			errs = append(errs, fmt.Errorf("domain %s: no provider; declare a provider block and set provider on the domain", d.Domain))
@@ -39,7 +43,22 @@ func ReadLive(ctx context.Context, desired *Desired, clients map[string]provider
 			errs = append(errs, fmt.Errorf("domain %s: provider %s is not configured", d.Domain, d.Provider))
 			continue
 		}
-		zone, err := providers.ZoneFor(ctx, c, d.Domain, d.Zone)
+		var zone string
+		var err error
+		if d.Zone != "" {
+			zone, err = providers.ZoneFor(ctx, c, d.Domain, d.Zone)
+		} else {
+			zones, ok := listed[d.Provider]
+			if !ok {
+				zones, err = providers.ListZones(ctx, c)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", d.Provider, err))
+					return live, errors.Join(errs...)
+				}
+				listed[d.Provider] = zones
+			}
+			zone, err = zones.Find(d.Domain)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", d.Provider, err))
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,8 +88,16 @@ func absHost(target, zone string) string {
 // that apply can tell whether the zone changed since the plan was made.
 func LiveHash(recs []Record) string {
 	lines := make([]string, len(recs))
+	var buf []byte
 	for i, r := range recs {
-		lines[i] = fmt.Sprintf("%s\t%s\t%d\t%q", r.Name, r.Type, r.TTL, r.Data)
+		buf = append(buf[:0], r.Name...)
+		buf = append(buf, '\t')
+		buf = append(buf, r.Type...)
+		buf = append(buf, '\t')
+		buf = strconv.AppendUint(buf, uint64(r.TTL), 10)
+		buf = append(buf, '\t')
+		buf = strconv.AppendQuote(buf, r.Data)
+		lines[i] = string(buf)
 	}
 	sort.Strings(lines)
 	h := sha256.New()

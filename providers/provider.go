@@ -102,30 +102,11 @@ func ZoneFor(ctx context.Context, c Client, domain, explicitZone string) (string
 		}
 		return zone, nil
 	}
-	lister, ok := c.(libdns.ZoneLister)
-	if !ok {
-		return "", fmt.Errorf("%w: %s: the provider cannot list its zones; set `zone` on the domain", ErrNoZone, fqdn)
-	}
-	zones, err := lister.ListZones(ctx)
+	zones, err := ListZones(ctx, c)
 	if err != nil {
-		return "", fmt.Errorf("providers: listing zones for %s: %w", fqdn, err)
+		return "", fmt.Errorf("%s: %w", fqdn, err)
 	}
-	best := ""
-	var names []string
-	for _, z := range zones {
-		zone, err := rrset.NormalizeZone(z.Name)
-		if err != nil {
-			continue
-		}
-		names = append(names, zone)
-		if rrset.InZone(fqdn, zone) && len(zone) > len(best) {
-			best = zone
-		}
-	}
-	if best == "" {
-		return "", fmt.Errorf("%w: %s: no zone of the provider contains it (zones: %s); create the zone or set `zone` on the domain", ErrNoZone, fqdn, listZones(names))
-	}
-	return best, nil
+	return zones.Find(fqdn)
 }
 
 // listZones names a few zones for an error message; an agency's provider may

@@ -43,6 +43,11 @@ func parseZone(data []byte, zone, file string) (*zoneData, error) {
 		if !rrset.InZone(h.Name, zone) {
 			return nil, fmt.Errorf("%w: %s: record %s %s is outside zone %s", ErrSyntax, file, h.Name, typeString(rr), zone)
 		}
+		if h.Class != dns.ClassINET {
+			// RFC 1035 section 5.2: a zone file holds one class; mailconf's
+			// zones are Internet zones, and libdns has no notion of class.
+			return nil, fmt.Errorf("%w: %s: record %s has class %s; only class IN is supported", ErrSyntax, file, h.Name, dns.Class(h.Class))
+		}
 		if t := h.Rrtype; t == 0 || t == dns.TypeOPT || (t >= dns.TypeTKEY && t <= dns.TypeANY) {
 			// RFC 6895 section 3.1: type 0 is reserved, and meta-types
 			// and query types (OPT, TKEY, TSIG, IXFR, AXFR, MAILB,
@@ -87,9 +92,9 @@ func emptyRdata(rr dns.RR) bool {
 	// record read, and the generic check below allocates.
 	switch v := rr.(type) {
 	case *dns.A:
-		return v.A == nil
+		return len(v.A) == 0
 	case *dns.AAAA:
-		return v.AAAA == nil
+		return len(v.AAAA) == 0
 	case *dns.CNAME:
 		return v.Target == ""
 	case *dns.NS:
@@ -97,7 +102,7 @@ func emptyRdata(rr dns.RR) bool {
 	case *dns.MX:
 		return v.Mx == ""
 	case *dns.TXT:
-		return v.Txt == nil
+		return len(v.Txt) == 0 // RFC 1035 section 3.3.14: one or more strings
 	case *dns.SOA:
 		return v.Ns == ""
 	case *dns.SRV:

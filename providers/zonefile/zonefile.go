@@ -6,9 +6,20 @@
 //
 // Reading uses the master-file parser of github.com/miekg/dns: $ORIGIN,
 // $TTL (RFC 2308 section 4), relative names and multi-string TXT records are
-// understood; $INCLUDE is refused. GetRecords returns every record of the
-// file, SOA and any DNSSEC records included, as the libdns struct types;
-// a TXT record's Text is the concatenation of its strings.
+// understood; $INCLUDE and $GENERATE are refused, as are classes other than
+// IN. GetRecords returns every record of the file, SOA and any DNSSEC
+// records included, as the libdns struct types; a TXT record's Text is the
+// concatenation of its strings (RFC 7208 section 3.3). Two kinds of record
+// come back as the opaque libdns.RR because libdns cannot represent them
+// exactly: an SRV whose name lacks the _service._proto labels, and an HTTPS
+// or SVCB record whose parameters contain escapes.
+//
+// Input records follow libdns: names relative to the zone, Data unescaped.
+// A TXT text longer than 255 octets is written as one record of several
+// character-strings (RFC 1035 section 3.3.14), cut after a space where one
+// is near the limit. A TTL of 0 means the zone's $TTL; a sub-second TTL
+// asks for a real 0. Domain names in Data without a trailing dot are
+// relative to the zone, as in the file itself.
 //
 // Writes (AppendRecords, SetRecords, DeleteRecords) read the file, edit the
 // records in memory and write the whole file back:
