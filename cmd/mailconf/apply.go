@@ -67,7 +67,7 @@ Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
 				return exitErr{exitError}
 			}
 			if !autoApprove {
-				if !e.isTerminal {
+				if !e.interactive {
 					fmt.Fprintln(e.stderr, "Error: apply needs --auto-approve when it is not run on a terminal (or apply a reviewed plan file with --auto-approve).")
 					return exitErr{exitError}
 				}

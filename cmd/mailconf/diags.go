@@ -16,7 +16,7 @@ func writeDiags(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) error
 	}
 	_, noColor := e.lookupEnv("NO_COLOR")
 	var buf bytes.Buffer
-	w := hcl.NewDiagnosticTextWriter(&buf, files, 100, e.isTerminal && !noColor)
+	w := hcl.NewDiagnosticTextWriter(&buf, files, 100, e.colorErr && !noColor)
 	for _, d := range diags {
 		// Lead with file:line:col, the form editors and CI annotations
 		// jump to; HCL's writer adds the snippet and the detail.

@@ -35,17 +35,20 @@ type env struct {
 	stdout, stderr io.Writer
 	stdin          io.Reader
 	lookupEnv      func(string) (string, bool)
-	// isTerminal reports whether stdout is a terminal (colour, prompts).
-	isTerminal bool
+	// colorErr: stderr is a terminal, so diagnostics may be coloured.
+	colorErr bool
+	// interactive: stdin and stdout are a terminal, so apply may ask.
+	interactive bool
 }
 
 func main() {
 	e := &env{
-		stdout:     os.Stdout,
-		stderr:     os.Stderr,
-		stdin:      os.Stdin,
-		lookupEnv:  os.LookupEnv,
-		isTerminal: isTerminal(os.Stdout),
+		stdout:      os.Stdout,
+		stderr:      os.Stderr,
+		stdin:       os.Stdin,
+		lookupEnv:   os.LookupEnv,
+		colorErr:    isTerminal(os.Stderr),
+		interactive: isTerminal(os.Stdin) && isTerminal(os.Stdout),
 	}
 	os.Exit(run(e, os.Args[1:]))
 }

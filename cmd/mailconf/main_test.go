@@ -13,18 +13,21 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// runCmd runs one command line in-process and returns its exit code and output.
+// runCmd runs one command line in-process, as from a pipeline: no
+// terminal, empty input. It returns the exit code and the output.
 func runCmd(t *testing.T, environ map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runOn(t, &env{stdin: strings.NewReader("")}, environ, args...)
+}
+
+// runOn runs a command line with the given terminal settings and input.
+func runOn(t *testing.T, e *env, environ map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	e := &env{
-		stdout: &stdout,
-		stderr: &stderr,
-		stdin:  strings.NewReader(""),
-		lookupEnv: func(k string) (string, bool) {
-			v, ok := environ[k]
-			return v, ok
-		},
+	e.stdout, e.stderr = &stdout, &stderr
+	e.lookupEnv = func(k string) (string, bool) {
+		v, ok := environ[k]
+		return v, ok
 	}
 	code := run(e, args)
 	return code, stdout.String(), stderr.String()
@@ -153,6 +156,24 @@ func TestValidateBroken(t *testing.T) {
 	}
 	if strings.Contains(errOut, "\x1b[") {
 		t.Errorf("colour escape in output with NO_COLOR:\n%s", errOut)
+	}
+}
+
+// TestDiagnosticColour: colour on a terminal, never with NO_COLOR.
+func TestDiagnosticColour(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "error-files")
+	tty := func() *env { return &env{stdin: strings.NewReader(""), colorErr: true} }
+	_, _, errOut := runOn(t, tty(), nil, "validate", "-c", dir)
+	if !strings.Contains(errOut, "\x1b[") {
+		t.Error("no colour on a terminal")
+	}
+	_, _, errOut = runOn(t, tty(), map[string]string{"NO_COLOR": ""}, "validate", "-c", dir)
+	if strings.Contains(errOut, "\x1b[") {
+		t.Error("colour despite NO_COLOR")
+	}
+	_, _, errOut = runCmd(t, nil, "validate", "-c", dir)
+	if strings.Contains(errOut, "\x1b[") {
+		t.Error("colour when stderr is not a terminal")
 	}
 }
 

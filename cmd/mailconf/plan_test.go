@@ -237,3 +237,21 @@ func TestPlanDomainFilter(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestApplyAsksOnTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		code   int
+	}{{"yes\n", 0}, {"no\n", 1}, {"", 1}} {
+		dir := copyCase(t, "wrong-spf")
+		e := &env{stdin: strings.NewReader(tc.answer), interactive: true}
+		code, out, _ := runOn(t, e, nil, "apply", "-c", dir)
+		if code != tc.code || !strings.Contains(out, "Only 'yes' is accepted") {
+			t.Errorf("answer %q: exit %d, want %d\n%s", tc.answer, code, tc.code, out)
+		}
+		pending, _, _ := runCmd(t, nil, "plan", "-c", dir, "--detailed-exitcode")
+		if applied := pending == 0; applied != (tc.code == 0) {
+			t.Errorf("answer %q: applied=%v", tc.answer, applied)
+		}
+	}
+}
