@@ -129,6 +129,7 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *Domain
 		dp.Changes = append(dp.Changes, c)
 	}
 	unmanagedSelectors(d, live, finding)
+	undeclaredPolicies(d, live, finding)
 	sort.SliceStable(dp.Changes, func(i, j int) bool {
 		a, b := dp.Changes[i], dp.Changes[j]
 		if a.Name != b.Name {
@@ -176,6 +177,37 @@ func unmanagedSelectors(d *DomainRecords, live map[string][]Record, finding func
 	for _, name := range names {
 		sel := strings.TrimSuffix(name, suffix)
 		finding(SeverityWarning, name, "DKIM selector %q is published but not declared; mailconf leaves it alone. Declare it with a dkim %q block to manage it (state = \"retired\" revokes it).", sel, sel)
+	}
+}
+
+// undeclaredPolicies points at MTA-STS, TLS-RPT and BIMI records the
+// configuration does not declare: mailconf owns them only when declared
+// (DESIGN.md section 4), so it leaves them, but a policy nobody maintains
+// any more is worth knowing about.
+func undeclaredPolicies(d *DomainRecords, live map[string][]Record, finding func(Severity, string, string, ...any)) {
+	check := func(name, prefix, what, block string) {
+		if d.Set(name, TypeTXT) != nil {
+			return
+		}
+		for _, r := range live[name] {
+			if r.Type == TypeTXT && HasTagPrefix(r.Data, prefix) {
+				finding(SeverityNote, name, "%s publishes a %s record that the configuration does not declare; mailconf leaves it alone. Declare %s to manage it, or remove it by hand if it is stale.", name, what, block)
+				return
+			}
+		}
+	}
+	check("_mta-sts."+d.Domain, "v=STSv1", "MTA-STS", "mta_sts")
+	check("_smtp._tls."+d.Domain, "v=TLSRPTv1", "TLS-RPT", "tls_rpt")
+	suffix := "._bimi." + d.Domain
+	var names []string
+	for name := range live {
+		if strings.HasSuffix(name, suffix) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		check(name, "v=BIMI1", "BIMI", "bimi")
 	}
 }
 
