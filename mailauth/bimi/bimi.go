@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // Errors returned by Parse. ErrNotBIMI means the text is not a BIMI record at
@@ -86,24 +88,6 @@ func newError(sentinel error, format string, args ...any) error {
 
 func trimWSP(s string) string { return strings.Trim(s, " \t") }
 
-func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// isTagName reports whether s matches RFC 6376 section 3.2
-// tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_".
-func isTagName(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
 // isTagValue reports whether s matches RFC 6376 section 3.2 tag-value: VALCHAR
 // (%x21-3A / %x3C-7E) runs separated by whitespace, possibly empty.
 func isTagValue(s string) bool {
@@ -152,7 +136,7 @@ func Parse(s string) (*Record, error) {
 			return nil, newError(ErrSyntax, "tag %q has no '='", part)
 		}
 		name, value = trimWSP(name), trimWSP(value)
-		if !isTagName(name) {
+		if !syntax.IsTagName(name) {
 			return nil, newError(ErrSyntax, "invalid tag name %q", name)
 		}
 		if !isTagValue(value) {
@@ -211,14 +195,8 @@ func checkURIValue(v string) error {
 	if strings.Contains(v, ",") {
 		return fmt.Errorf("holds more than one URI; give a single URI")
 	}
-	scheme, _, ok := strings.Cut(v, ":")
-	if !ok || scheme == "" || !isAlpha(scheme[0]) {
+	if scheme, _, ok := strings.Cut(v, ":"); !ok || !syntax.IsScheme(scheme) {
 		return fmt.Errorf("is not an absolute URI")
-	}
-	for i := 1; i < len(scheme); i++ {
-		if c := scheme[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
-			return fmt.Errorf("is not an absolute URI")
-		}
 	}
 	return nil
 }

@@ -5,57 +5,29 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth"
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
-// Severity says whether a Problem makes a record wrong or only questionable.
-type Severity int
+// Severity and Problem are the types of package mailauth, which every
+// record type's Validate shares so that the linter can gather all findings
+// in one list. The aliases keep this package's names working.
+type (
+	// Severity says how bad a Problem is.
+	Severity = mailauth.Severity
+	// Problem is one finding of Validate. Its Tag is the tag concerned, or ""
+	// for the record as a whole.
+	Problem = mailauth.Problem
+)
 
-// Severities, in increasing order of gravity. The zero value is deliberately
-// not a severity, so a Problem built without one stands out.
+// Severities of a Problem, as in package mailauth.
 const (
 	// Warning marks a valid record that probably does not do what is wanted.
-	Warning Severity = iota + 1
+	Warning = mailauth.Warning
 	// Error marks a record receivers reject or cannot use.
-	Error
+	Error = mailauth.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Error:
-		return "error"
-	case Warning:
-		return "warning"
-	}
-	return fmt.Sprintf("Severity(%d)", int(s))
-}
-
-// Problem is one finding of Validate.
-type Problem struct {
-	Severity Severity
-	// Tag is the tag concerned, or "" for the record as a whole.
-	Tag string
-	// Message says what is wrong and what to do about it.
-	Message string
-	// RFC names the rule, e.g. "draft-brand-indicators-for-message-identification section 4.3".
-	RFC string
-}
-
-// String formats the problem on one line, such as
-// `warning: "tag": message (RFC ...)`.
-func (p Problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.Severity.String())
-	b.WriteString(": ")
-	if p.Tag != "" {
-		fmt.Fprintf(&b, "%q: ", p.Tag)
-	}
-	b.WriteString(p.Message)
-	if p.RFC != "" {
-		fmt.Fprintf(&b, " (%s)", p.RFC)
-	}
-	return b.String()
-}
 
 const (
 	draftRecord  = "draft-brand-indicators-for-message-identification section 4.3"
@@ -95,7 +67,7 @@ func (r *Record) Validate() []Problem {
 	seen := map[string]bool{}
 	for _, t := range r.Unknown {
 		switch {
-		case !isTagName(t.Name):
+		case !syntax.IsTagName(t.Name):
 			add(Error, t.Name, draftTagList, "%q is not a valid tag name", t.Name)
 		case t.Name == "v" || t.Name == "l" || t.Name == "a":
 			add(Error, t.Name, draftTagList, "tag %s is set as an unknown tag; use the field for it", t.Name)
@@ -132,38 +104,8 @@ func checkHTTPS(s string) (*url.URL, error) {
 	if !strings.EqualFold(u.Scheme, "https") {
 		return nil, fmt.Errorf("must be an https URL")
 	}
-	if !validDomain(strings.TrimSuffix(u.Hostname(), ".")) {
+	if !syntax.IsFQDN(strings.TrimSuffix(u.Hostname(), ".")) {
 		return nil, fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
 	}
 	return u, nil
-}
-
-// validDomain reports whether s is a fully qualified host name: at least two
-// LDH labels of 1 to 63 octets, 253 octets in all (RFC 1035 section 2.3.4),
-// with a top-level label that is not all digits (RFC 3696 section 2).
-func validDomain(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
-		return false
-	}
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for i, l := range labels {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		digits := true
-		for j := 0; j < len(l); j++ {
-			c := l[j]
-			if !isAlpha(c) && !isDigit(c) && c != '-' {
-				return false
-			}
-			digits = digits && isDigit(c)
-		}
-		if digits && i == len(labels)-1 {
-			return false
-		}
-	}
-	return true
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // Key types of the k= tag.
@@ -82,7 +84,7 @@ func Parse(s string) (*Record, error) {
 			}
 			return nil, fmt.Errorf("%w: tag at position %d has no '='", ErrSyntax, i+1)
 		}
-		if !validTagName(name) {
+		if !syntax.IsTagName(name) {
 			return nil, fmt.Errorf("%w: invalid tag name %q", ErrSyntax, name)
 		}
 		if !validTagValue(value) {
@@ -251,20 +253,6 @@ func isWSP(c byte) bool {
 // trimFWS removes folding whitespace at both ends of s.
 func trimFWS(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r < 0x80 && isWSP(byte(r)) })
-}
-
-// validTagName checks RFC 6376 section 3.2: tag-name = ALPHA *ALNUMPUNC,
-// where ALNUMPUNC = ALPHA / DIGIT / "_".
-func validTagName(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' {
-			return false
-		}
-	}
-	return true
 }
 
 // validTagValue checks RFC 6376 section 3.2: a tag-value is made of VALCHAR

@@ -3,45 +3,29 @@ package dkim
 import (
 	"fmt"
 	"slices"
+
+	"github.com/mailconf/mailconf/mailauth"
 )
 
-// Severity says how bad a Problem is.
-type Severity int
+// Severity and Problem are the types of package mailauth, which every
+// record type's Validate shares so that the linter can gather all findings
+// in one list. The aliases keep this package's names working.
+type (
+	// Severity says how bad a Problem is.
+	Severity = mailauth.Severity
+	// Problem is one finding of Validate. Its Tag is the tag concerned, without
+	// "=" ("p", "k", ...).
+	Problem = mailauth.Problem
+)
 
+// Severities of a Problem, as in package mailauth.
 const (
-	// SeverityWarning marks a record that works but should be changed.
-	SeverityWarning Severity = iota + 1
-	// SeverityError marks a record that verifiers reject or ignore, so
-	// signatures made with its key will not verify.
-	SeverityError
+	// Warning marks a record that works but should be changed.
+	Warning = mailauth.Warning
+	// Error marks a record that verifiers reject or ignore, so signatures made
+	// with its key will not verify.
+	Error = mailauth.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case SeverityWarning:
-		return "warning"
-	case SeverityError:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", int(s))
-}
-
-// Problem is one finding of Validate.
-type Problem struct {
-	Severity Severity
-	// Tag is the tag concerned, without "=" ("p", "k", ...).
-	Tag string
-	// Message is a sentence saying what is wrong and what to do.
-	Message string
-	// RFC names the rule, such as "RFC 8301 section 3.2".
-	RFC string
-}
-
-// String formats the problem as "error: p=: message (RFC ...)".
-func (p Problem) String() string {
-	return fmt.Sprintf("%s: %s=: %s (%s)", p.Severity, p.Tag, p.Message, p.RFC)
-}
 
 // ed25519SPKISize is the size of a DER SubjectPublicKeyInfo holding an
 // Ed25519 key (RFC 8410 section 4): a 12-octet header and the raw key. It is
@@ -73,7 +57,7 @@ func (r *Record) Validate() []Problem {
 	// RFC 6376 section 3.6.1: if v= is given it MUST be "DKIM1". Parse
 	// refuses anything else; a hand-built Record may still get it wrong.
 	if r.Version != "" && r.Version != Version {
-		add(SeverityError, "v", "RFC 6376 section 3.6.1",
+		add(Error, "v", "RFC 6376 section 3.6.1",
 			"version %q is not DKIM1; verifiers discard the record", r.Version)
 	}
 
@@ -83,7 +67,7 @@ func (r *Record) Validate() []Problem {
 	// rsa.
 	knownType := keyType == KeyTypeRSA || keyType == KeyTypeEd25519
 	if !knownType {
-		add(SeverityError, "k", "RFC 6376 section 3.6.1",
+		add(Error, "k", "RFC 6376 section 3.6.1",
 			"key type %q is unknown (use rsa or ed25519); verifiers ignore the key", r.KeyType)
 	}
 
@@ -96,13 +80,13 @@ func (r *Record) Validate() []Problem {
 		hasSHA256 := slices.Contains(r.Hashes, "sha256")
 		switch {
 		case !hasSHA256 && hasSHA1:
-			add(SeverityError, "h", "RFC 8301 section 3.1",
+			add(Error, "h", "RFC 8301 section 3.1",
 				"only sha1 is allowed, and rsa-sha1 must not be used; set h=sha256 or drop h=")
 		case !hasSHA256:
-			add(SeverityError, "h", "RFC 6376 section 3.6.1",
+			add(Error, "h", "RFC 6376 section 3.6.1",
 				"no hash algorithm verifiers know (sha256) is allowed; set h=sha256 or drop h=")
 		case hasSHA1:
-			add(SeverityWarning, "h", "RFC 8301 section 3.1",
+			add(Warning, "h", "RFC 8301 section 3.1",
 				"sha1 is listed, but rsa-sha1 must not be used; set h=sha256 or drop h=")
 		}
 	}
@@ -110,14 +94,14 @@ func (r *Record) Validate() []Problem {
 	// RFC 6376 section 3.6.1: s= restricts the key to the listed services;
 	// a key without "email" or "*" cannot verify mail.
 	if len(r.Services) > 0 && !slices.Contains(r.Services, "email") && !slices.Contains(r.Services, "*") {
-		add(SeverityError, "s", "RFC 6376 section 3.6.1",
+		add(Error, "s", "RFC 6376 section 3.6.1",
 			"service types do not include email or *; verifiers will not use the key for mail")
 	}
 
 	// RFC 6376 section 3.6.1: t=y means the domain is testing DKIM, and
 	// verifiers MUST NOT treat signed mail differently from unsigned mail.
 	if slices.Contains(r.Flags, "y") {
-		add(SeverityWarning, "t", "RFC 6376 section 3.6.1",
+		add(Warning, "t", "RFC 6376 section 3.6.1",
 			"t=y marks the key as testing, so verifiers treat signed mail as unsigned; remove it once signing works")
 	}
 
@@ -137,7 +121,7 @@ func (r *Record) validateKey(keyType string) []Problem {
 	case KeyTypeRSA:
 		pub, spki, err := r.rsaPublicKey()
 		if err != nil {
-			add(SeverityError, "RFC 6376 section 3.6.1",
+			add(Error, "RFC 6376 section 3.6.1",
 				"the key data does not decode as an RSA public key (%v); republish the record from the key file", err)
 			return ps
 		}
@@ -145,19 +129,19 @@ func (r *Record) validateKey(keyType string) []Problem {
 			// RFC 6376 section 3.6.1 allows the bare RSAPublicKey, but
 			// verifiers following appendix C (go-msgauth among them) accept
 			// only a SubjectPublicKeyInfo; see erratum 3017.
-			add(SeverityWarning, "RFC 6376 section 3.6.1",
+			add(Warning, "RFC 6376 section 3.6.1",
 				"the key is a bare RSAPublicKey; some verifiers accept only a SubjectPublicKeyInfo, so republish it in that form")
 		}
 		switch bits := pub.N.BitLen(); {
 		case bits < minRSABits:
-			add(SeverityError, "RFC 8301 section 3.2",
+			add(Error, "RFC 8301 section 3.2",
 				"the RSA key has %d bits; verifiers reject keys below %d bits, so generate a %d-bit key",
 				bits, minRSABits, recommendedRSABits)
 		case bits < recommendedRSABits:
-			add(SeverityWarning, "RFC 8301 section 3.2",
+			add(Warning, "RFC 8301 section 3.2",
 				"the RSA key has %d bits; %d bits are recommended", bits, recommendedRSABits)
 		case bits > maxVerifiedRSABits:
-			add(SeverityWarning, "RFC 8301 section 3.2",
+			add(Warning, "RFC 8301 section 3.2",
 				"the RSA key has %d bits; verifiers are only required to handle up to %d bits",
 				bits, maxVerifiedRSABits)
 		}
@@ -168,7 +152,7 @@ func (r *Record) validateKey(keyType string) []Problem {
 			if n == ed25519SPKISize {
 				hint = "it looks like a SubjectPublicKeyInfo; publish only the raw key"
 			}
-			add(SeverityError, "RFC 8463 section 4.2",
+			add(Error, "RFC 8463 section 4.2",
 				"an Ed25519 key has %d octets, this one has %d; %s", ed25519KeySize, n, hint)
 		}
 	}

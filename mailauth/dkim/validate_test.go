@@ -97,96 +97,96 @@ func TestValidate(t *testing.T) {
 		{
 			name: "unknown key type",
 			in:   "v=DKIM1; k=dsa; p=" + rsa2048,
-			want: []problem{{SeverityError, "k", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "k", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "key types are case-sensitive",
 			in:   "v=DKIM1; k=RSA; p=" + rsa2048,
-			want: []problem{{SeverityError, "k", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "k", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "h=sha1 only",
 			in:   "v=DKIM1; h=sha1; p=" + rsa2048,
-			want: []problem{{SeverityError, "h", "RFC 8301 section 3.1"}},
+			want: []problem{{Error, "h", "RFC 8301 section 3.1"}},
 		},
 		{
 			name: "h=sha1 beside sha256",
 			in:   "v=DKIM1; h=sha1:sha256; p=" + rsa2048,
-			want: []problem{{SeverityWarning, "h", "RFC 8301 section 3.1"}},
+			want: []problem{{Warning, "h", "RFC 8301 section 3.1"}},
 		},
 		{
 			name: "h= with unknown hashes only",
 			in:   "v=DKIM1; h=sha512; p=" + rsa2048,
-			want: []problem{{SeverityError, "h", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "h", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "services without email",
 			in:   "v=DKIM1; s=other; p=" + rsa2048,
-			want: []problem{{SeverityError, "s", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "s", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "testing flag",
 			in:   "v=DKIM1; t=y; p=" + rsa2048,
-			want: []problem{{SeverityWarning, "t", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "t", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "testing flag among others",
 			in:   "v=DKIM1; t=s:y; p=" + rsa2048,
-			want: []problem{{SeverityWarning, "t", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "t", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "rsa 512",
 			in:   "v=DKIM1; k=rsa; p=" + rsa512,
-			want: []problem{{SeverityError, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Error, "p", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "rsa 1024",
 			in:   "v=DKIM1; k=rsa; p=" + rsa1024,
-			want: []problem{{SeverityWarning, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Warning, "p", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "rsa above 4096",
 			in:   "v=DKIM1; k=rsa; p=" + rsa4104,
-			want: []problem{{SeverityWarning, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Warning, "p", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "bare RSAPublicKey",
 			in:   "v=DKIM1; k=rsa; p=" + rsa2048Bare,
-			want: []problem{{SeverityWarning, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "p", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "rsa key data that is no key",
 			in:   "v=DKIM1; k=rsa; p=AQAB",
-			want: []problem{{SeverityError, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "p", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "ed25519 key under k=rsa",
 			in:   "v=DKIM1; k=rsa; p=" + ed25519SPKI,
-			want: []problem{{SeverityError, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "p", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "ed25519 key of 3 octets",
 			in:   "v=DKIM1; k=ed25519; p=AQAB",
-			want: []problem{{SeverityError, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "ed25519 key published as SubjectPublicKeyInfo",
 			in:   "v=DKIM1; k=ed25519; p=" + ed25519SPKI,
-			want: []problem{{SeverityError, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "rsa key under k=ed25519",
 			in:   "v=DKIM1; k=ed25519; p=" + rsa2048,
-			want: []problem{{SeverityError, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "several problems in tag order",
 			in:   "v=DKIM1; t=y; h=sha1; s=other; p=" + rsa1024,
 			want: []problem{
-				{SeverityError, "h", "RFC 8301 section 3.1"},
-				{SeverityError, "s", "RFC 6376 section 3.6.1"},
-				{SeverityWarning, "t", "RFC 6376 section 3.6.1"},
-				{SeverityWarning, "p", "RFC 8301 section 3.2"},
+				{Error, "h", "RFC 8301 section 3.1"},
+				{Error, "s", "RFC 6376 section 3.6.1"},
+				{Warning, "t", "RFC 6376 section 3.6.1"},
+				{Warning, "p", "RFC 8301 section 3.2"},
 			},
 		},
 	}
@@ -212,15 +212,15 @@ func TestValidate(t *testing.T) {
 
 func TestValidateHandBuiltVersion(t *testing.T) {
 	r := &Record{Version: "DKIM2"}
-	want := []Problem{{Severity: SeverityError, Tag: "v", RFC: "RFC 6376 section 3.6.1"}}
+	want := []Problem{{Severity: Error, Tag: "v", RFC: "RFC 6376 section 3.6.1"}}
 	if diff := cmp.Diff(want, r.Validate(), cmpopts.IgnoreFields(Problem{}, "Message")); diff != "" {
 		t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 	}
 }
 
 func TestProblemString(t *testing.T) {
-	p := Problem{Severity: SeverityWarning, Tag: "t", Message: "testing", RFC: "RFC 6376 section 3.6.1"}
-	if got, want := p.String(), "warning: t=: testing (RFC 6376 section 3.6.1)"; got != want {
+	p := Problem{Severity: Warning, Tag: "t", Message: "testing", RFC: "RFC 6376 section 3.6.1"}
+	if got, want := p.String(), `warning: "t": testing (RFC 6376 section 3.6.1)`; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }

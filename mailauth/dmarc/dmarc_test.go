@@ -444,7 +444,7 @@ func TestProblemString(t *testing.T) {
 		in   Problem
 		want string
 	}{
-		{Problem{Warning, "p", "p=none is monitoring only", "RFC 9989 section 4.7"}, `warning: "p": p=none is monitoring only (RFC 9989 section 4.7)`},
+		{Problem{Severity: Warning, Tag: "p", Message: "p=none is monitoring only", RFC: "RFC 9989 section 4.7"}, `warning: "p": p=none is monitoring only (RFC 9989 section 4.7)`},
 		{Problem{Severity: Error, Message: "broken"}, "error: broken"},
 		{Problem{Message: "unset"}, "Severity(0): unset"},
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // parseError carries a readable message and the sentinels it stands for, so
@@ -295,7 +297,7 @@ func checkURISyntax(u string) error {
 		return fmt.Errorf("URI %q has an invalid size limit %q", u, "!"+size)
 	}
 	scheme, rest, ok := strings.Cut(base, ":")
-	if !ok || !validScheme(scheme) {
+	if !ok || !syntax.IsScheme(scheme) {
 		return fmt.Errorf("%q is not an absolute URI", u)
 	}
 	for i := 0; i < len(rest); i++ {
@@ -304,20 +306,6 @@ func checkURISyntax(u string) error {
 		}
 	}
 	return nil
-}
-
-// validScheme reports whether s matches the RFC 3986 section 3.1 scheme rule:
-// ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
-func validScheme(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 // validSize reports whether s (without the "!") matches the RFC 9989

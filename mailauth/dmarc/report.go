@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // ReportAuthorizationRecord is the TXT value a report destination publishes
@@ -54,7 +56,7 @@ func IsReportAuthorization(s string) bool {
 func ReportDomain(uri string) (string, error) {
 	base, _ := splitSize(uri)
 	scheme, rest, ok := strings.Cut(base, ":")
-	if !ok || !validScheme(scheme) {
+	if !ok || !syntax.IsScheme(scheme) {
 		return "", fmt.Errorf("%w: %q is not an absolute URI", ErrInvalidURI, uri)
 	}
 	switch strings.ToLower(scheme) {
@@ -70,7 +72,7 @@ func ReportDomain(uri string) (string, error) {
 			return "", fmt.Errorf("%w: %q: %v", ErrInvalidURI, uri, err)
 		}
 		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-		if !validDomain(host) {
+		if !syntax.IsFQDN(host) {
 			return "", fmt.Errorf("%w: %q: host %q is not a domain name", ErrInvalidURI, uri, u.Hostname())
 		}
 		return host, nil
@@ -107,34 +109,8 @@ func mailtoAddress(rest string) (local, domain string, err error) {
 			return "", "", fmt.Errorf("address %q has a space or control character", addr)
 		}
 	}
-	if !validDomain(domain) {
+	if !syntax.IsFQDN(domain) {
 		return "", "", fmt.Errorf("address %q does not end in a domain name", addr)
 	}
 	return local, domain, nil
-}
-
-// validDomain reports whether s (without a trailing dot) is a fully qualified
-// host name: at least two labels of letters, digits and inner hyphens, each
-// 1 to 63 octets, 253 octets in all (RFC 1035 section 2.3.4, RFC 5321
-// section 4.1.2 sub-domain), and a top-level label that is not all digits
-// (RFC 3696 section 2), which keeps IPv4 addresses out.
-func validDomain(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
-		return false
-	}
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 || allDigits(labels[len(labels)-1]) {
-		return false
-	}
-	for _, l := range labels {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			if c := l[i]; !isAlpha(c) && !isDigit(c) && c != '-' {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -3,59 +3,29 @@ package dmarc
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth"
 )
 
-// Severity says whether a Problem makes a record wrong or only questionable.
-type Severity int
+// Severity and Problem are the types of package mailauth, which every
+// record type's Validate shares so that the linter can gather all findings
+// in one list. The aliases keep this package's names working.
+type (
+	// Severity says how bad a Problem is.
+	Severity = mailauth.Severity
+	// Problem is one finding of Validate. Its Tag is the tag concerned, or ""
+	// for the record as a whole.
+	Problem = mailauth.Problem
+)
 
-// Severities, in increasing order of gravity. The zero value is deliberately
-// not a severity, so a Problem built without one stands out.
+// Severities of a Problem, as in package mailauth.
 const (
 	// Warning marks a valid record that probably does not do what is wanted.
-	Warning Severity = iota + 1
+	Warning = mailauth.Warning
 	// Error marks a record that receivers reject, misread or ignore in part
 	// against the publisher's evident intent.
-	Error
+	Error = mailauth.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Error:
-		return "error"
-	case Warning:
-		return "warning"
-	}
-	return fmt.Sprintf("Severity(%d)", int(s))
-}
-
-// Problem is one finding of Validate.
-type Problem struct {
-	Severity Severity
-	// Tag is the tag the problem concerns, or "" for the record as a whole.
-	Tag string
-	// Message is a sentence saying what is wrong and, where it helps, what
-	// to do about it.
-	Message string
-	// RFC names the rule, e.g. "RFC 9989 section 4.7".
-	RFC string
-}
-
-// String formats the problem on one line, such as
-// `warning: "tag": message (RFC ...)`.
-func (p Problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.Severity.String())
-	b.WriteString(": ")
-	if p.Tag != "" {
-		fmt.Fprintf(&b, "%q: ", p.Tag)
-	}
-	b.WriteString(p.Message)
-	if p.RFC != "" {
-		fmt.Fprintf(&b, " (%s)", p.RFC)
-	}
-	return b.String()
-}
 
 // Sections cited by Validate. The RFC 9989 and RFC 9990 section numbers were
 // taken from the last drafts (draft-ietf-dmarc-dmarcbis-41 and

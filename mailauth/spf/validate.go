@@ -3,59 +3,29 @@ package spf
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth"
 )
 
-// Severity says how bad a Problem is.
-type Severity int
+// Severity and Problem are the types of package mailauth, which every
+// record type's Validate shares so that the linter can gather all findings
+// in one list. The aliases keep this package's names working.
+type (
+	// Severity says how bad a Problem is.
+	Severity = mailauth.Severity
+	// Problem is one finding of Validate. Its Tag is the canonical text of the
+	// term concerned (such as "include:_spf.example.com"), or "" when the
+	// problem is about the record as a whole.
+	Problem = mailauth.Problem
+)
 
-// Severities. The zero Severity is invalid, so a Problem built without one
-// stands out.
+// Severities of a Problem, as in package mailauth.
 const (
 	// Warning marks a record that works but likely not as intended.
-	Warning Severity = iota + 1
+	Warning = mailauth.Warning
 	// Error marks a record receivers reject (permerror) or cannot use.
-	Error
+	Error = mailauth.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", int(s))
-}
-
-// Problem is one finding of Validate.
-type Problem struct {
-	// Severity is Error or Warning.
-	Severity Severity
-	// Term is the canonical text of the term concerned, or "" when the
-	// problem is about the record as a whole.
-	Term string
-	// Message says what is wrong and what to do, in one sentence.
-	Message string
-	// RFC names the rule, such as "RFC 7208 section 5.5".
-	RFC string
-}
-
-// String formats the problem on one line, such as
-// `warning: "ptr": ... (RFC 7208 section 5.5)`.
-func (p Problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.Severity.String())
-	b.WriteString(": ")
-	if p.Term != "" {
-		fmt.Fprintf(&b, "%q: ", p.Term)
-	}
-	b.WriteString(p.Message)
-	if p.RFC != "" {
-		fmt.Fprintf(&b, " (%s)", p.RFC)
-	}
-	return b.String()
-}
 
 // Limits taken from the standards.
 const (
@@ -83,7 +53,7 @@ func (r *Record) Validate() []Problem {
 	var add adder = func(sev Severity, term Term, rfc, format string, args ...any) {
 		p := Problem{Severity: sev, Message: fmt.Sprintf(format, args...), RFC: rfc}
 		if term != nil {
-			p.Term = term.String()
+			p.Tag = term.String()
 		}
 		ps = append(ps, p)
 	}

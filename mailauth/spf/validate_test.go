@@ -30,50 +30,50 @@ func TestValidate(t *testing.T) {
 		{
 			name: "ptr",
 			in:   "v=spf1 ptr -all",
-			want: []Problem{{Severity: Warning, Term: "ptr", RFC: "RFC 7208 section 5.5"}},
+			want: []Problem{{Severity: Warning, Tag: "ptr", RFC: "RFC 7208 section 5.5"}},
 		},
 		{
 			name: "plus all",
 			in:   "v=spf1 +all",
-			want: []Problem{{Severity: Warning, Term: "+all", RFC: "RFC 7208 section 5.1"}},
+			want: []Problem{{Severity: Warning, Tag: "+all", RFC: "RFC 7208 section 5.1"}},
 		},
 		{
 			name: "implicit plus all",
 			in:   "v=spf1 a all",
-			want: []Problem{{Severity: Warning, Term: "all", RFC: "RFC 7208 section 5.1"}},
+			want: []Problem{{Severity: Warning, Tag: "all", RFC: "RFC 7208 section 5.1"}},
 		},
 		{
 			name: "neutral all",
 			in:   "v=spf1 ?all",
-			want: []Problem{{Severity: Warning, Term: "?all", RFC: "RFC 7208 section 8.2"}},
+			want: []Problem{{Severity: Warning, Tag: "?all", RFC: "RFC 7208 section 8.2"}},
 		},
 		{
 			name: "terms after all",
 			in:   "v=spf1 -all a ip4:192.0.2.1",
 			want: []Problem{
-				{Severity: Warning, Term: "a", RFC: "RFC 7208 section 5.1"},
-				{Severity: Warning, Term: "ip4:192.0.2.1", RFC: "RFC 7208 section 5.1"},
+				{Severity: Warning, Tag: "a", RFC: "RFC 7208 section 5.1"},
+				{Severity: Warning, Tag: "ip4:192.0.2.1", RFC: "RFC 7208 section 5.1"},
 			},
 		},
 		{
 			name: "redirect with all",
 			in:   "v=spf1 -all redirect=_spf.example.com",
-			want: []Problem{{Severity: Warning, Term: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
+			want: []Problem{{Severity: Warning, Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
 		},
 		{
 			name: "redirect not last",
 			in:   "v=spf1 redirect=_spf.example.com a",
-			want: []Problem{{Severity: Warning, Term: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
+			want: []Problem{{Severity: Warning, Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
 		},
 		{
 			name: "exp before a mechanism",
 			in:   "v=spf1 exp=exp.example.com -all",
-			want: []Problem{{Severity: Warning, Term: "exp=exp.example.com", RFC: "RFC 7208 section 6"}},
+			want: []Problem{{Severity: Warning, Tag: "exp=exp.example.com", RFC: "RFC 7208 section 6"}},
 		},
 		{
 			name: "unknown modifier",
 			in:   "v=spf1 -all redirct=_spf.example.com",
-			want: []Problem{{Severity: Warning, Term: "redirct=_spf.example.com", RFC: "RFC 7208 section 6"}},
+			want: []Problem{{Severity: Warning, Tag: "redirct=_spf.example.com", RFC: "RFC 7208 section 6"}},
 		},
 		{
 			name: "eleven lookups",
@@ -83,7 +83,7 @@ func TestValidate(t *testing.T) {
 		{
 			name: "ten lookups are fine",
 			in:   "v=spf1 a mx ptr:x.example.com exists:%{i}.example.com include:a.example.com include:b.example.com include:c.example.com include:d.example.com include:e.example.com redirect=f.example.com",
-			want: []Problem{{Severity: Warning, Term: "ptr:x.example.com", RFC: "RFC 7208 section 5.5"}},
+			want: []Problem{{Severity: Warning, Tag: "ptr:x.example.com", RFC: "RFC 7208 section 5.5"}},
 		},
 		{
 			name: "too long",
@@ -93,12 +93,12 @@ func TestValidate(t *testing.T) {
 		{
 			name: "ip4 host bits",
 			in:   "v=spf1 ip4:192.0.2.1/24 -all",
-			want: []Problem{{Severity: Warning, Term: "ip4:192.0.2.1/24", RFC: "RFC 7208 section 5.6"}},
+			want: []Problem{{Severity: Warning, Tag: "ip4:192.0.2.1/24", RFC: "RFC 7208 section 5.6"}},
 		},
 		{
 			name: "ip6 host bits",
 			in:   "v=spf1 ip6:2001:db8::1/32 -all",
-			want: []Problem{{Severity: Warning, Term: "ip6:2001:db8::1/32", RFC: "RFC 7208 section 5.6"}},
+			want: []Problem{{Severity: Warning, Tag: "ip6:2001:db8::1/32", RFC: "RFC 7208 section 5.6"}},
 		},
 		{
 			name: "no all and no redirect",
@@ -108,12 +108,12 @@ func TestValidate(t *testing.T) {
 		{
 			name: "empty label",
 			in:   "v=spf1 include:a..example.com -all",
-			want: []Problem{{Severity: Warning, Term: "include:a..example.com", RFC: "RFC 1035 section 3.1"}},
+			want: []Problem{{Severity: Warning, Tag: "include:a..example.com", RFC: "RFC 1035 section 3.1"}},
 		},
 		{
 			name: "label too long",
 			in:   "v=spf1 a:" + strings.Repeat("x", 64) + ".example.com -all",
-			want: []Problem{{Severity: Warning, Term: "a:" + strings.Repeat("x", 64) + ".example.com", RFC: "RFC 1035 section 2.3.4"}},
+			want: []Problem{{Severity: Warning, Tag: "a:" + strings.Repeat("x", 64) + ".example.com", RFC: "RFC 1035 section 2.3.4"}},
 		},
 	}
 	for _, tt := range tests {
@@ -151,7 +151,7 @@ func TestValidateBuiltRecord(t *testing.T) {
 }
 
 func TestProblemString(t *testing.T) {
-	p := Problem{Severity: Warning, Term: "ptr", Message: "ptr should not be used", RFC: "RFC 7208 section 5.5"}
+	p := Problem{Severity: Warning, Tag: "ptr", Message: "ptr should not be used", RFC: "RFC 7208 section 5.5"}
 	const want = `warning: "ptr": ptr should not be used (RFC 7208 section 5.5)`
 	if got := p.String(); got != want {
 		t.Errorf("String() = %q, want %q", got, want)

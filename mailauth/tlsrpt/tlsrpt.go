@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // Errors returned by Parse. ErrNotTLSRPT means the text is not a TLS-RPT
@@ -104,13 +106,8 @@ func isExtValue(s string) bool {
 // percent-encoded.
 func checkURISyntax(u string) error {
 	scheme, rest, ok := strings.Cut(u, ":")
-	if !ok || scheme == "" || !isAlpha(scheme[0]) {
+	if !ok || !syntax.IsScheme(scheme) {
 		return fmt.Errorf("%q is not an absolute URI", u)
-	}
-	for i := 1; i < len(scheme); i++ {
-		if c := scheme[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
-			return fmt.Errorf("%q is not an absolute URI", u)
-		}
 	}
 	for i := 0; i < len(rest); i++ {
 		if c := rest[i]; c <= ' ' || c > 0x7e || c == ',' || c == ';' || c == '!' {

@@ -4,57 +4,29 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth"
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
-// Severity says whether a Problem makes a record wrong or only questionable.
-type Severity int
+// Severity and Problem are the types of package mailauth, which every
+// record type's Validate shares so that the linter can gather all findings
+// in one list. The aliases keep this package's names working.
+type (
+	// Severity says how bad a Problem is.
+	Severity = mailauth.Severity
+	// Problem is one finding of Validate. Its Tag is the field concerned, or ""
+	// for the record as a whole.
+	Problem = mailauth.Problem
+)
 
-// Severities, in increasing order of gravity. The zero value is deliberately
-// not a severity, so a Problem built without one stands out.
+// Severities of a Problem, as in package mailauth.
 const (
 	// Warning marks a valid record that probably does not do what is wanted.
-	Warning Severity = iota + 1
+	Warning = mailauth.Warning
 	// Error marks a record senders reject or cannot use.
-	Error
+	Error = mailauth.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Error:
-		return "error"
-	case Warning:
-		return "warning"
-	}
-	return fmt.Sprintf("Severity(%d)", int(s))
-}
-
-// Problem is one finding of Validate.
-type Problem struct {
-	Severity Severity
-	// Tag is the field concerned, or "" for the record as a whole.
-	Tag string
-	// Message says what is wrong and what to do about it.
-	Message string
-	// RFC names the rule, e.g. "RFC 8460 section 3".
-	RFC string
-}
-
-// String formats the problem on one line, such as
-// `warning: "tag": message (RFC ...)`.
-func (p Problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.Severity.String())
-	b.WriteString(": ")
-	if p.Tag != "" {
-		fmt.Fprintf(&b, "%q: ", p.Tag)
-	}
-	b.WriteString(p.Message)
-	if p.RFC != "" {
-		fmt.Fprintf(&b, " (%s)", p.RFC)
-	}
-	return b.String()
-}
 
 const (
 	rfcRecord = "RFC 8460 section 3"
@@ -135,7 +107,7 @@ func checkMailto(rest string) error {
 	if local == "" || len(local) > 64 || strings.ContainsAny(local, " \t") {
 		return fmt.Errorf("address %q has an empty, overlong or blank-containing local part", addr)
 	}
-	if !validDomain(domain) {
+	if !syntax.IsFQDN(domain) {
 		return fmt.Errorf("address %q does not end in a domain name", addr)
 	}
 	return nil
@@ -147,38 +119,8 @@ func checkHTTPS(s string) error {
 	if err != nil {
 		return fmt.Errorf("not a valid URL")
 	}
-	if !validDomain(strings.TrimSuffix(u.Hostname(), ".")) {
+	if !syntax.IsFQDN(strings.TrimSuffix(u.Hostname(), ".")) {
 		return fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
 	}
 	return nil
-}
-
-// validDomain reports whether s is a fully qualified host name: at least two
-// LDH labels of 1 to 63 octets, 253 octets in all (RFC 1035 section 2.3.4),
-// with a top-level label that is not all digits (RFC 3696 section 2).
-func validDomain(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
-		return false
-	}
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for i, l := range labels {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		digits := true
-		for j := 0; j < len(l); j++ {
-			c := l[j]
-			if !isAlpha(c) && !isDigit(c) && c != '-' {
-				return false
-			}
-			digits = digits && isDigit(c)
-		}
-		if digits && i == len(labels)-1 {
-			return false
-		}
-	}
-	return true
 }
