@@ -150,30 +150,53 @@ func TestString(t *testing.T) {
 	}
 }
 
+// problemKey is what the Validate tests compare: how bad, which tag, which
+// rule.
 type problemKey struct {
 	Severity Severity
 	Tag      string
+	Code     string
 }
 
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		in   *Record
-		want []problemKey
-	}{
+// validateTest is a case of TestValidate; TestCodes runs them all too.
+type validateTest struct {
+	name string
+	in   *Record
+	want []problemKey
+}
+
+// validateTests returns the cases of TestValidate. Between them they produce
+// every code in Codes, which TestCodes checks.
+func validateTests() []validateTest {
+	return []validateTest{
 		{"good", &Record{Logo: "https://example.com/bimi.svg", Authority: "https://example.com/vmc.pem"}, nil},
 		{"declination", &Record{}, nil},
 		{"svgz logo", &Record{Logo: "https://cdn.example.com/logo.svgz"}, nil},
-		{"http logo", &Record{Logo: "http://example.com/bimi.svg"}, []problemKey{{Error, "l"}}},
-		{"png logo", &Record{Logo: "https://example.com/logo.PNG"}, []problemKey{{Error, "l"}}},
-		{"IP host", &Record{Logo: "https://192.0.2.1/logo.svg"}, []problemKey{{Error, "l"}}},
-		{"single-label host", &Record{Logo: "https://intranet/logo.svg"}, []problemKey{{Error, "l"}}},
-		{"ftp authority", &Record{Logo: "https://example.com/b.svg", Authority: "ftp://example.com/v.pem"}, []problemKey{{Error, "a"}}},
-		{"evidence without logo", &Record{Authority: "https://example.com/v.pem"}, []problemKey{{Warning, "l"}}},
+		{"malformed logo URL", &Record{Logo: "https://example.com/%zz.svg"}, []problemKey{{Error, "l", "bimi-logo-url-invalid"}}},
+		{"http logo", &Record{Logo: "http://example.com/bimi.svg"}, []problemKey{{Error, "l", "bimi-logo-not-https"}}},
+		{"png logo", &Record{Logo: "https://example.com/logo.PNG"}, []problemKey{{Error, "l", "bimi-logo-not-svg"}}},
+		{"IP host", &Record{Logo: "https://192.0.2.1/logo.svg"}, []problemKey{{Error, "l", "bimi-logo-host-not-fqdn"}}},
+		{"single-label host", &Record{Logo: "https://intranet/logo.svg"}, []problemKey{{Error, "l", "bimi-logo-host-not-fqdn"}}},
+		{
+			"malformed authority URL",
+			&Record{Logo: "https://example.com/b.svg", Authority: "https://exa mple.com/v.pem"},
+			[]problemKey{{Error, "a", "bimi-authority-url-invalid"}},
+		},
+		{
+			"ftp authority",
+			&Record{Logo: "https://example.com/b.svg", Authority: "ftp://example.com/v.pem"},
+			[]problemKey{{Error, "a", "bimi-authority-not-https"}},
+		},
+		{
+			"single-label authority host",
+			&Record{Logo: "https://example.com/b.svg", Authority: "https://localhost/v.pem"},
+			[]problemKey{{Error, "a", "bimi-authority-host-not-fqdn"}},
+		},
+		{"evidence without logo", &Record{Authority: "https://example.com/v.pem"}, []problemKey{{Warning, "l", "bimi-authority-without-logo"}}},
 		{
 			"draft tags",
 			&Record{Unknown: []Tag{{"lps", "yes"}, {"avp", "logo"}}},
-			[]problemKey{{Error, "lps"}, {Warning, "avp"}},
+			[]problemKey{{Error, "lps", "bimi-lps-invalid"}, {Warning, "avp", "bimi-avp-unknown"}},
 		},
 		{
 			"valid draft tags",
@@ -183,14 +206,25 @@ func TestValidate(t *testing.T) {
 		{
 			"bad unknown tags",
 			&Record{Unknown: []Tag{{"l", "x"}, {"9", "x"}, {"z", "a;b"}, {"q", "1"}, {"q", "2"}}},
-			[]problemKey{{Error, "l"}, {Error, "9"}, {Error, "z"}, {Warning, "q"}, {Error, "q"}},
+			[]problemKey{
+				{Error, "l", "bimi-tag-reserved"},
+				{Error, "9", "bimi-tag-name-invalid"},
+				{Error, "z", "bimi-tag-value-invalid"},
+				{Warning, "q", "bimi-tag-unknown"},
+				{Error, "q", "bimi-tag-duplicate"},
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateTests() {
 		t.Run(tt.name, func(t *testing.T) {
+			ps := tt.in.Validate()
+			checkCodes(t, ps)
 			var got []problemKey
-			for _, p := range tt.in.Validate() {
-				got = append(got, problemKey{p.Severity, p.Tag})
+			for _, p := range ps {
+				got = append(got, problemKey{p.Severity, p.Tag, p.Code})
 				if p.Message == "" || p.RFC == "" {
 					t.Errorf("problem %+v lacks a message or a citation", p)
 				}
@@ -239,7 +273,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = r.Validate()
+		checkCodes(t, r.Validate())
 		out := r.String()
 		back, err := Parse(out)
 		if err != nil {

@@ -50,8 +50,9 @@ func FuzzParse(f *testing.F) {
 			}
 			t.Fatalf("Parse(%q) error %v wraps no sentinel", s, err)
 		}
-		// These must not panic, whatever the key data holds.
-		r.Validate()
+		// These must not panic, whatever the key data holds, and every
+		// problem must carry a listed code.
+		checkCodes(t, r.Validate())
 		r.KeyBits()
 
 		text := r.String()

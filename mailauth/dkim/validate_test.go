@@ -60,7 +60,25 @@ func fakeRSAKey(bits int) *rsa.PublicKey {
 	return &rsa.PublicKey{N: n, E: 65537}
 }
 
-func TestValidate(t *testing.T) {
+// problem is what the Validate tests compare: everything but the message.
+type problem struct {
+	Severity  Severity
+	Tag, Code string
+	RFC       string
+}
+
+// validateTest is a case of TestValidate; TestCodes runs them all too.
+type validateTest struct {
+	name string
+	in   string
+	want []problem
+}
+
+// validateTests returns the cases of TestValidate, built from the keys in
+// testdata/. Between them they produce every code in Codes, which TestCodes
+// checks.
+func validateTests(t *testing.T) []validateTest {
+	t.Helper()
 	rsa512 := spki(t, rsaPublicFromFile(t, "rsa512-pkcs1.pem"))
 	rsa1024 := spki(t, rsaPublicFromFile(t, "rsa1024-pkcs1.pem"))
 	rsa2048Public := rsaPublicFromFile(t, "rsa2048-pkcs1.pem")
@@ -74,15 +92,7 @@ func TestValidate(t *testing.T) {
 	}
 	ed25519SPKI := base64.StdEncoding.EncodeToString(ed25519DER)
 
-	type problem struct {
-		Severity Severity
-		Tag, RFC string
-	}
-	tests := []struct {
-		name string
-		in   string
-		want []problem
-	}{
+	return []validateTest{
 		{name: "rsa 2048", in: "v=DKIM1; k=rsa; p=" + rsa2048},
 		{name: "rsa 2048 without k=", in: "v=DKIM1; p=" + rsa2048},
 		{name: "ed25519", in: "v=DKIM1; k=ed25519; p=" + ed25519Key},
@@ -97,111 +107,116 @@ func TestValidate(t *testing.T) {
 		{
 			name: "unknown key type",
 			in:   "v=DKIM1; k=dsa; p=" + rsa2048,
-			want: []problem{{Error, "k", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "k", "dkim-key-type-unknown", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "key types are case-sensitive",
 			in:   "v=DKIM1; k=RSA; p=" + rsa2048,
-			want: []problem{{Error, "k", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "k", "dkim-key-type-unknown", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "h=sha1 only",
 			in:   "v=DKIM1; h=sha1; p=" + rsa2048,
-			want: []problem{{Error, "h", "RFC 8301 section 3.1"}},
+			want: []problem{{Error, "h", "dkim-hash-sha1-only", "RFC 8301 section 3.1"}},
 		},
 		{
 			name: "h=sha1 beside sha256",
 			in:   "v=DKIM1; h=sha1:sha256; p=" + rsa2048,
-			want: []problem{{Warning, "h", "RFC 8301 section 3.1"}},
+			want: []problem{{Warning, "h", "dkim-hash-sha1-allowed", "RFC 8301 section 3.1"}},
 		},
 		{
 			name: "h= with unknown hashes only",
 			in:   "v=DKIM1; h=sha512; p=" + rsa2048,
-			want: []problem{{Error, "h", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "h", "dkim-hash-no-sha256", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "services without email",
 			in:   "v=DKIM1; s=other; p=" + rsa2048,
-			want: []problem{{Error, "s", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "s", "dkim-service-not-email", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "testing flag",
 			in:   "v=DKIM1; t=y; p=" + rsa2048,
-			want: []problem{{Warning, "t", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "t", "dkim-testing", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "testing flag among others",
 			in:   "v=DKIM1; t=s:y; p=" + rsa2048,
-			want: []problem{{Warning, "t", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "t", "dkim-testing", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "rsa 512",
 			in:   "v=DKIM1; k=rsa; p=" + rsa512,
-			want: []problem{{Error, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Error, "p", "dkim-rsa-too-small", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "rsa 1024",
 			in:   "v=DKIM1; k=rsa; p=" + rsa1024,
-			want: []problem{{Warning, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Warning, "p", "dkim-rsa-1024", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "rsa above 4096",
 			in:   "v=DKIM1; k=rsa; p=" + rsa4104,
-			want: []problem{{Warning, "p", "RFC 8301 section 3.2"}},
+			want: []problem{{Warning, "p", "dkim-rsa-too-large", "RFC 8301 section 3.2"}},
 		},
 		{
 			name: "bare RSAPublicKey",
 			in:   "v=DKIM1; k=rsa; p=" + rsa2048Bare,
-			want: []problem{{Warning, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Warning, "p", "dkim-rsa-key-not-spki", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "rsa key data that is no key",
 			in:   "v=DKIM1; k=rsa; p=AQAB",
-			want: []problem{{Error, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "p", "dkim-rsa-key-invalid", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "ed25519 key under k=rsa",
 			in:   "v=DKIM1; k=rsa; p=" + ed25519SPKI,
-			want: []problem{{Error, "p", "RFC 6376 section 3.6.1"}},
+			want: []problem{{Error, "p", "dkim-rsa-key-invalid", "RFC 6376 section 3.6.1"}},
 		},
 		{
 			name: "ed25519 key of 3 octets",
 			in:   "v=DKIM1; k=ed25519; p=AQAB",
-			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "dkim-ed25519-key-size", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "ed25519 key published as SubjectPublicKeyInfo",
 			in:   "v=DKIM1; k=ed25519; p=" + ed25519SPKI,
-			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "dkim-ed25519-key-size", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "rsa key under k=ed25519",
 			in:   "v=DKIM1; k=ed25519; p=" + rsa2048,
-			want: []problem{{Error, "p", "RFC 8463 section 4.2"}},
+			want: []problem{{Error, "p", "dkim-ed25519-key-size", "RFC 8463 section 4.2"}},
 		},
 		{
 			name: "several problems in tag order",
 			in:   "v=DKIM1; t=y; h=sha1; s=other; p=" + rsa1024,
 			want: []problem{
-				{Error, "h", "RFC 8301 section 3.1"},
-				{Error, "s", "RFC 6376 section 3.6.1"},
-				{Warning, "t", "RFC 6376 section 3.6.1"},
-				{Warning, "p", "RFC 8301 section 3.2"},
+				{Error, "h", "dkim-hash-sha1-only", "RFC 8301 section 3.1"},
+				{Error, "s", "dkim-service-not-email", "RFC 6376 section 3.6.1"},
+				{Warning, "t", "dkim-testing", "RFC 6376 section 3.6.1"},
+				{Warning, "p", "dkim-rsa-1024", "RFC 8301 section 3.2"},
 			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateTests(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := Parse(tt.in)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
+			ps := r.Validate()
+			checkCodes(t, ps)
 			var got []problem
-			for _, p := range r.Validate() {
+			for _, p := range ps {
 				if p.Message == "" {
 					t.Errorf("problem %+v has no message", p)
 				}
-				got = append(got, problem{p.Severity, p.Tag, p.RFC})
+				got = append(got, problem{p.Severity, p.Tag, p.Code, p.RFC})
 			}
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
@@ -212,8 +227,10 @@ func TestValidate(t *testing.T) {
 
 func TestValidateHandBuiltVersion(t *testing.T) {
 	r := &Record{Version: "DKIM2"}
-	want := []Problem{{Severity: Error, Tag: "v", RFC: "RFC 6376 section 3.6.1"}}
-	if diff := cmp.Diff(want, r.Validate(), cmpopts.IgnoreFields(Problem{}, "Message")); diff != "" {
+	want := []Problem{{Severity: Error, Tag: "v", RFC: "RFC 6376 section 3.6.1", Code: "dkim-version-invalid"}}
+	got := r.Validate()
+	checkCodes(t, got)
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Problem{}, "Message")); diff != "" {
 		t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -224,26 +224,33 @@ func TestParseStringCanonicalizes(t *testing.T) {
 	}
 }
 
-// problemKey is what the Validate tests compare: which tag, how bad.
+// problemKey is what the Validate tests compare: which tag, how bad, which
+// rule.
 type problemKey struct {
 	Severity Severity
 	Tag      string
+	Code     string
 }
 
 func keys(ps []Problem) []problemKey {
 	var ks []problemKey
 	for _, p := range ps {
-		ks = append(ks, problemKey{p.Severity, p.Tag})
+		ks = append(ks, problemKey{p.Severity, p.Tag, p.Code})
 	}
 	return ks
 }
 
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		in   *Record
-		want []problemKey
-	}{
+// validateTest is a case of TestValidate; TestCodes runs them all too.
+type validateTest struct {
+	name string
+	in   *Record
+	want []problemKey
+}
+
+// validateTests returns the cases of TestValidate. Between them they produce
+// every code in Codes, which TestCodes checks.
+func validateTests() []validateTest {
+	return []validateTest{
 		{
 			name: "good record",
 			in:   &Record{P: Reject, SP: Reject, RUA: []string{"mailto:dmarc@example.com"}},
@@ -251,47 +258,76 @@ func TestValidate(t *testing.T) {
 		{
 			name: "p=none warns",
 			in:   &Record{P: None, RUA: []string{"mailto:dmarc@example.com"}},
-			want: []problemKey{{Warning, "p"}},
+			want: []problemKey{{Warning, "p", "dmarc-policy-none"}},
 		},
 		{
 			name: "no p but rua: treated as none",
 			in:   &Record{RUA: []string{"mailto:dmarc@example.com"}},
-			want: []problemKey{{Warning, "p"}},
+			want: []problemKey{{Warning, "p", "dmarc-policy-missing"}},
 		},
 		{
 			name: "no p and no rua: no DMARC processing",
 			in:   &Record{ADKIM: Strict},
-			want: []problemKey{{Error, "p"}},
+			want: []problemKey{{Error, "p", "dmarc-policy-missing-no-rua"}},
 		},
 		{
 			name: "invalid policies",
 			in:   &Record{P: "block", SP: "x", NP: "y"},
-			want: []problemKey{{Error, "p"}, {Error, "sp"}, {Error, "np"}},
+			want: []problemKey{
+				{Error, "p", "dmarc-policy-invalid"},
+				{Error, "sp", "dmarc-policy-invalid"},
+				{Error, "np", "dmarc-policy-invalid"},
+			},
 		},
 		{
 			name: "sp=none under enforcing p",
 			in:   &Record{P: Reject, SP: None},
-			want: []problemKey{{Warning, "sp"}},
+			want: []problemKey{{Warning, "sp", "dmarc-subdomain-policy-none"}},
+		},
+		{
+			name: "np=none under enforcing p",
+			in:   &Record{P: Quarantine, NP: None},
+			want: []problemKey{{Warning, "np", "dmarc-subdomain-policy-none"}},
 		},
 		{
 			name: "invalid alignment, t and psd",
 			in:   &Record{P: Reject, ADKIM: "x", ASPF: "relaxed", T: "yes", PSD: "maybe"},
-			want: []problemKey{{Error, "adkim"}, {Error, "aspf"}, {Error, "t"}, {Error, "psd"}},
+			want: []problemKey{
+				{Error, "adkim", "dmarc-alignment-invalid"},
+				{Error, "aspf", "dmarc-alignment-invalid"},
+				{Error, "t", "dmarc-testing-invalid"},
+				{Error, "psd", "dmarc-psd-invalid"},
+			},
 		},
 		{
 			name: "testing mode and psd=y warn",
 			in:   &Record{P: Quarantine, T: "y", PSD: "y"},
-			want: []problemKey{{Warning, "t"}, {Warning, "psd"}},
+			want: []problemKey{{Warning, "t", "dmarc-testing-mode"}, {Warning, "psd", "dmarc-psd-public-suffix"}},
 		},
 		{
 			name: "legacy tags warn; pct out of range is an error",
 			in:   &Record{P: Reject, PCT: intp(101), RF: "afrf", RI: intp(86400)},
-			want: []problemKey{{Error, "pct"}, {Warning, "pct"}, {Warning, "rf"}, {Warning, "ri"}},
+			want: []problemKey{
+				{Error, "pct", "dmarc-legacy-pct-range"},
+				{Warning, "pct", "dmarc-legacy-pct"},
+				{Warning, "rf", "dmarc-legacy-rf"},
+				{Warning, "ri", "dmarc-legacy-ri"},
+			},
 		},
 		{
 			name: "negative pct",
 			in:   &Record{P: Reject, PCT: intp(-1)},
-			want: []problemKey{{Error, "pct"}, {Warning, "pct"}},
+			want: []problemKey{{Error, "pct", "dmarc-legacy-pct-range"}, {Warning, "pct", "dmarc-legacy-pct"}},
+		},
+		{
+			name: "invalid rf and ri",
+			in:   &Record{P: Reject, RF: "afrf:-x", RI: intp(-1)},
+			want: []problemKey{
+				{Error, "rf", "dmarc-legacy-rf-invalid"},
+				{Warning, "rf", "dmarc-legacy-rf"},
+				{Error, "ri", "dmarc-legacy-ri-range"},
+				{Warning, "ri", "dmarc-legacy-ri"},
+			},
 		},
 		{
 			name: "report URIs",
@@ -303,7 +339,25 @@ func TestValidate(t *testing.T) {
 				"mailto:big@example.com!10m",
 				"example.com",
 			}},
-			want: []problemKey{{Warning, "rua"}, {Error, "rua"}, {Error, "rua"}, {Warning, "rua"}, {Error, "rua"}},
+			want: []problemKey{
+				{Warning, "rua", "dmarc-uri-not-mailto"},
+				{Error, "rua", "dmarc-uri-mailto-invalid"},
+				{Error, "rua", "dmarc-uri-mailto-invalid"},
+				{Warning, "rua", "dmarc-uri-size-limit"},
+				{Error, "rua", "dmarc-uri-invalid"},
+			},
+		},
+		{
+			name: "empty rua and unencoded separators in ruf",
+			in: &Record{P: Reject, RUA: []string{}, RUF: []string{
+				"mailto:a@example.com,b@example.com",
+				"mailto:a@example.com?subject=a;b",
+			}},
+			want: []problemKey{
+				{Error, "rua", "dmarc-uri-list-empty"},
+				{Error, "ruf", "dmarc-uri-unencoded-separator"},
+				{Error, "ruf", "dmarc-uri-unencoded-separator"},
+			},
 		},
 		{
 			name: "ruf with encoded address is fine",
@@ -312,20 +366,34 @@ func TestValidate(t *testing.T) {
 		{
 			name: "fo without ruf, with 0 and 1",
 			in:   &Record{P: Reject, FO: "0:1"},
-			want: []problemKey{{Warning, "fo"}, {Warning, "fo"}},
+			want: []problemKey{{Warning, "fo", "dmarc-fo-conflict"}, {Warning, "fo", "dmarc-fo-without-ruf"}},
+		},
+		{
+			name: "fo repeats an option",
+			in:   &Record{P: Reject, RUF: []string{"mailto:f@example.com"}, FO: "d:s:d"},
+			want: []problemKey{{Warning, "fo", "dmarc-fo-duplicate"}},
 		},
 		{
 			name: "invalid fo",
 			in:   &Record{P: Reject, RUF: []string{"mailto:f@example.com"}, FO: "x"},
-			want: []problemKey{{Error, "fo"}},
+			want: []problemKey{{Error, "fo", "dmarc-fo-invalid"}},
 		},
 		{
 			name: "unknown tags",
 			in:   &Record{P: Reject, Unknown: []Tag{{"zz", "1"}, {"p", "none"}, {"bad name", "1"}, {"e", ""}, {"zz", "2"}}},
-			want: []problemKey{{Warning, "zz"}, {Error, "p"}, {Error, "bad name"}, {Error, "e"}, {Error, "zz"}},
+			want: []problemKey{
+				{Warning, "zz", "dmarc-tag-unknown"},
+				{Error, "p", "dmarc-tag-reserved"},
+				{Error, "bad name", "dmarc-tag-name-invalid"},
+				{Error, "e", "dmarc-tag-value-invalid"},
+				{Error, "zz", "dmarc-tag-duplicate"},
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in.Validate()
 			if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
@@ -336,6 +404,7 @@ func TestValidate(t *testing.T) {
 					t.Errorf("problem %+v lacks a message or an RFC citation", p)
 				}
 			}
+			checkCodes(t, got)
 		})
 	}
 }
@@ -343,6 +412,7 @@ func TestValidate(t *testing.T) {
 func TestValidateMessages(t *testing.T) {
 	r := &Record{P: Reject, PCT: intp(50)}
 	got := r.Validate()
+	checkCodes(t, got)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "50%") || !strings.Contains(got[0].Message, "ignore") {
 		t.Errorf("Validate() = %+v, want one warning explaining pct=50", got)
 	}

@@ -26,7 +26,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = r.Validate()
+		checkCodes(t, r.Validate())
 		out := r.String()
 		back, err := Parse(out)
 		if err != nil {
@@ -59,7 +59,7 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = p.Validate()
+		checkCodes(t, p.Validate())
 		out := p.String()
 		back, err := ParsePolicy(out)
 		if err != nil {

@@ -94,37 +94,55 @@ func TestRecordString(t *testing.T) {
 	}
 }
 
+// problemKey is what the Validate tests compare: how bad, which field, which
+// rule.
 type problemKey struct {
 	Severity Severity
 	Tag      string
+	Code     string
 }
 
 func keys(ps []Problem) []problemKey {
 	var ks []problemKey
 	for _, p := range ps {
-		ks = append(ks, problemKey{p.Severity, p.Tag})
+		ks = append(ks, problemKey{p.Severity, p.Tag, p.Code})
 	}
 	return ks
 }
 
-func TestRecordValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		in   *Record
-		want []problemKey
-	}{
+// recordValidateTest is a case of TestRecordValidate.
+type recordValidateTest struct {
+	name string
+	in   *Record
+	want []problemKey
+}
+
+// recordValidateTests returns the cases of TestRecordValidate; TestCodes runs
+// them too.
+func recordValidateTests() []recordValidateTest {
+	return []recordValidateTest{
 		{"good", &Record{ID: "20240101"}, nil},
-		{"empty id", &Record{}, []problemKey{{Error, "id"}}},
-		{"bad id", &Record{ID: "2024-01-01"}, []problemKey{{Error, "id"}}},
+		{"empty id", &Record{}, []problemKey{{Error, "id", "mtasts-id-invalid"}}},
+		{"bad id", &Record{ID: "2024-01-01"}, []problemKey{{Error, "id", "mtasts-id-invalid"}}},
 		{
 			"extensions",
 			&Record{ID: "1", Extensions: []Tag{{"x", "1"}, {"id", "2"}, {"y", "a b"}, {"-z", "1"}}},
-			[]problemKey{{Warning, "x"}, {Error, "id"}, {Error, "y"}, {Error, "-z"}},
+			[]problemKey{
+				{Warning, "x", "mtasts-field-unknown"},
+				{Error, "id", "mtasts-field-duplicate"},
+				{Error, "y", "mtasts-record-field-value-invalid"},
+				{Error, "-z", "mtasts-record-field-name-invalid"},
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestRecordValidate(t *testing.T) {
+	for _, tt := range recordValidateTests() {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, keys(tt.in.Validate())); diff != "" {
+			got := tt.in.Validate()
+			checkCodes(t, got)
+			if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -268,39 +286,61 @@ func TestPolicyID(t *testing.T) {
 	}
 }
 
-func TestPolicyValidate(t *testing.T) {
+// policyValidateTest is a case of TestPolicyValidate.
+type policyValidateTest struct {
+	name string
+	in   *Policy
+	want []problemKey
+}
+
+// policyValidateTests returns the cases of TestPolicyValidate; TestCodes runs
+// them too.
+func policyValidateTests() []policyValidateTest {
 	mx := []string{"mx.example.com"}
-	tests := []struct {
-		name string
-		in   *Policy
-		want []problemKey
-	}{
+	return []policyValidateTest{
 		{"good enforce", &Policy{Mode: Enforce, MX: mx, MaxAge: 604800}, nil},
 		{"good none", &Policy{Mode: None, MaxAge: 86400}, nil},
 		{"maximum max_age", &Policy{Mode: Testing, MX: mx, MaxAge: MaxMaxAge}, nil},
-		{"no mode", &Policy{MX: mx, MaxAge: 604800}, []problemKey{{Error, "mode"}}},
-		{"bad mode", &Policy{Mode: "strict", MX: mx, MaxAge: 604800}, []problemKey{{Error, "mode"}}},
-		{"no mx for enforce", &Policy{Mode: Enforce, MaxAge: 604800}, []problemKey{{Error, "mx"}}},
-		{"no mx for testing", &Policy{Mode: Testing, MaxAge: 604800}, []problemKey{{Error, "mx"}}},
-		{"max_age over the limit", &Policy{Mode: Enforce, MX: mx, MaxAge: MaxMaxAge + 1}, []problemKey{{Error, "max_age"}}},
-		{"negative max_age", &Policy{Mode: None, MaxAge: -1}, []problemKey{{Error, "max_age"}}},
-		{"short max_age", &Policy{Mode: Enforce, MX: mx, MaxAge: 86400}, []problemKey{{Warning, "max_age"}}},
+		{"no mode", &Policy{MX: mx, MaxAge: 604800}, []problemKey{{Error, "mode", "mtasts-mode-missing"}}},
+		{"bad mode", &Policy{Mode: "strict", MX: mx, MaxAge: 604800}, []problemKey{{Error, "mode", "mtasts-mode-invalid"}}},
+		{"no mx for enforce", &Policy{Mode: Enforce, MaxAge: 604800}, []problemKey{{Error, "mx", "mtasts-mx-missing"}}},
+		{"no mx for testing", &Policy{Mode: Testing, MaxAge: 604800}, []problemKey{{Error, "mx", "mtasts-mx-missing"}}},
+		{"max_age over the limit", &Policy{Mode: Enforce, MX: mx, MaxAge: MaxMaxAge + 1}, []problemKey{{Error, "max_age", "mtasts-max-age-range"}}},
+		{"negative max_age", &Policy{Mode: None, MaxAge: -1}, []problemKey{{Error, "max_age", "mtasts-max-age-range"}}},
+		{"short max_age", &Policy{Mode: Enforce, MX: mx, MaxAge: 86400}, []problemKey{{Warning, "max_age", "mtasts-max-age-short"}}},
 		{
 			"mx patterns",
 			&Policy{Mode: Enforce, MaxAge: 604800, MX: []string{
 				"*.example.com", "mx.example.com.", "mx.*.example.com", "**.example.com", "MX.example.com", "mx.example.com", "localhost", "",
 			}},
-			[]problemKey{{Error, "mx"}, {Error, "mx"}, {Error, "mx"}, {Warning, "mx"}, {Warning, "mx"}, {Error, "mx"}},
+			[]problemKey{
+				{Error, "mx", "mtasts-mx-trailing-dot"},
+				{Error, "mx", "mtasts-mx-invalid"},
+				{Error, "mx", "mtasts-mx-invalid"},
+				{Warning, "mx", "mtasts-mx-duplicate"},
+				{Warning, "mx", "mtasts-mx-single-label"},
+				{Error, "mx", "mtasts-mx-invalid"},
+			},
 		},
 		{
 			"extensions",
-			&Policy{Mode: None, MaxAge: 86400, Extensions: []Tag{{"x", "1"}, {"mode", "enforce"}, {"x", "2"}, {"y", " a"}}},
-			[]problemKey{{Warning, "x"}, {Error, "mode"}, {Error, "x"}, {Error, "y"}},
+			&Policy{Mode: None, MaxAge: 86400, Extensions: []Tag{{"x", "1"}, {"mode", "enforce"}, {"x", "2"}, {"y", " a"}, {"_z", "1"}}},
+			[]problemKey{
+				{Warning, "x", "mtasts-field-unknown"},
+				{Error, "mode", "mtasts-policy-field-reserved"},
+				{Error, "x", "mtasts-field-duplicate"},
+				{Error, "y", "mtasts-policy-field-value-invalid"},
+				{Error, "_z", "mtasts-policy-field-name-invalid"},
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestPolicyValidate(t *testing.T) {
+	for _, tt := range policyValidateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in.Validate()
+			checkCodes(t, got)
 			if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s\n%+v", diff, got)
 			}

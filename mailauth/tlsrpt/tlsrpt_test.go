@@ -95,39 +95,70 @@ func TestString(t *testing.T) {
 	}
 }
 
+// problemKey is what the Validate tests compare: how bad, which field, which
+// rule.
 type problemKey struct {
 	Severity Severity
 	Tag      string
+	Code     string
 }
 
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		in   *Record
-		want []problemKey
-	}{
+// validateTest is a case of TestValidate; TestCodes runs them all too.
+type validateTest struct {
+	name string
+	in   *Record
+	want []problemKey
+}
+
+// validateTests returns the cases of TestValidate. Between them they produce
+// every code in Codes, which TestCodes checks.
+func validateTests() []validateTest {
+	return []validateTest{
 		{"good", &Record{RUA: []string{"mailto:tlsrpt@example.com", "https://r.example.net/v1"}}, nil},
 		{"encoded address", &Record{RUA: []string{"mailto:tls%2Brpt@example.com?subject=tlsrpt"}}, nil},
-		{"no rua", &Record{}, []problemKey{{Error, "rua"}}},
+		{"no rua", &Record{}, []problemKey{{Error, "rua", "tlsrpt-rua-missing"}}},
 		{
 			"bad URIs",
 			&Record{RUA: []string{
 				"ftp://example.com/x", "http://r.example.net/", "mailto:nobody", "mailto:a@localhost",
 				"https://192.0.2.1/x", "example.com", "mailto:tlsrpt@example.com", "mailto:tlsrpt@example.com",
 			}},
-			[]problemKey{{Error, "rua"}, {Error, "rua"}, {Error, "rua"}, {Error, "rua"}, {Error, "rua"}, {Error, "rua"}, {Warning, "rua"}},
+			[]problemKey{
+				{Error, "rua", "tlsrpt-rua-scheme-unsupported"},
+				{Error, "rua", "tlsrpt-rua-scheme-unsupported"},
+				{Error, "rua", "tlsrpt-rua-mailto-invalid"},
+				{Error, "rua", "tlsrpt-rua-mailto-invalid"},
+				{Error, "rua", "tlsrpt-rua-host-not-fqdn"},
+				{Error, "rua", "tlsrpt-rua-invalid"},
+				{Warning, "rua", "tlsrpt-rua-duplicate"},
+			},
+		},
+		{
+			"https URL that does not parse",
+			&Record{RUA: []string{"https://r.example.net/%zz"}},
+			[]problemKey{{Error, "rua", "tlsrpt-rua-invalid"}},
 		},
 		{
 			"extensions",
 			&Record{RUA: []string{"mailto:a@example.com"}, Extensions: []Tag{{"x", "1"}, {"rua", "y"}, {"z", ""}, {"_", "1"}}},
-			[]problemKey{{Warning, "x"}, {Error, "rua"}, {Error, "z"}, {Error, "_"}},
+			[]problemKey{
+				{Warning, "x", "tlsrpt-field-unknown"},
+				{Error, "rua", "tlsrpt-field-duplicate"},
+				{Error, "z", "tlsrpt-field-value-invalid"},
+				{Error, "_", "tlsrpt-field-name-invalid"},
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateTests() {
 		t.Run(tt.name, func(t *testing.T) {
+			ps := tt.in.Validate()
+			checkCodes(t, ps)
 			var got []problemKey
-			for _, p := range tt.in.Validate() {
-				got = append(got, problemKey{p.Severity, p.Tag})
+			for _, p := range ps {
+				got = append(got, problemKey{p.Severity, p.Tag, p.Code})
 				if p.Message == "" || !strings.HasPrefix(p.RFC, "RFC ") {
 					t.Errorf("problem %+v lacks a message or an RFC citation", p)
 				}
@@ -163,7 +194,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = r.Validate()
+		checkCodes(t, r.Validate())
 		out := r.String()
 		back, err := Parse(out)
 		if err != nil {

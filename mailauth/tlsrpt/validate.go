@@ -34,52 +34,53 @@ const (
 )
 
 // Validate checks r against RFC 8460 and returns the problems found; nil
-// means the record is fine.
+// means the record is fine. Every problem carries one of the codes listed in
+// Codes, with the severity and citation listed there.
 func (r *Record) Validate() []Problem {
 	var ps []Problem
-	add := func(sev Severity, tag, rfc, format string, args ...any) {
-		ps = append(ps, Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...), RFC: rfc})
+	add := func(sev Severity, code, tag, rfc, format string, args ...any) {
+		ps = append(ps, Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...), RFC: rfc, Code: code})
 	}
 	if len(r.RUA) == 0 {
-		add(Error, "rua", rfcRecord, "the record has no rua URI; give at least one mailto: or https: destination")
+		add(Error, "tlsrpt-rua-missing", "rua", rfcRecord, "the record has no rua URI; give at least one mailto: or https: destination")
 	}
 	seen := map[string]bool{}
 	for _, u := range r.RUA {
 		if err := checkURISyntax(u); err != nil {
-			add(Error, "rua", rfcRecord, "rua: %v", err)
+			add(Error, "tlsrpt-rua-invalid", "rua", rfcRecord, "rua: %v", err)
 			continue
 		}
 		if seen[u] {
-			add(Warning, "rua", rfcRecord, "rua URI %q is listed more than once", u)
+			add(Warning, "tlsrpt-rua-duplicate", "rua", rfcRecord, "rua URI %q is listed more than once", u)
 		}
 		seen[u] = true
 		scheme, rest, _ := strings.Cut(u, ":")
 		switch strings.ToLower(scheme) {
 		case "mailto":
 			if err := checkMailto(rest); err != nil {
-				add(Error, "rua", rfcMailto, "rua URI %q is not a valid mailto: address: %v", u, err)
+				add(Error, "tlsrpt-rua-mailto-invalid", "rua", rfcMailto, "rua URI %q is not a valid mailto: address: %v", u, err)
 			}
 		case "https":
-			if err := checkHTTPS(u); err != nil {
-				add(Error, "rua", rfcRecord, "rua URI %q: %v", u, err)
+			if code, err := checkHTTPS(u); err != nil {
+				add(Error, code, "rua", rfcRecord, "rua URI %q: %v", u, err)
 			}
 		default:
 			// RFC 8460 section 3: the two supported schemes are
 			// "mailto" and "https".
-			add(Error, "rua", rfcRecord, "rua URI %q must use mailto: or https:, the only schemes TLS-RPT defines", u)
+			add(Error, "tlsrpt-rua-scheme-unsupported", "rua", rfcRecord, "rua URI %q must use mailto: or https:, the only schemes TLS-RPT defines", u)
 		}
 	}
 	fseen := map[string]bool{}
 	for _, t := range r.Extensions {
 		switch {
 		case !isFieldName(t.Name):
-			add(Error, t.Name, rfcRecord, "%q is not a valid field name", t.Name)
+			add(Error, "tlsrpt-field-name-invalid", t.Name, rfcRecord, "%q is not a valid field name", t.Name)
 		case t.Name == "v" || t.Name == "rua" || fseen[t.Name]:
-			add(Error, t.Name, rfcRecord, "field %s appears more than once", t.Name)
+			add(Error, "tlsrpt-field-duplicate", t.Name, rfcRecord, "field %s appears more than once", t.Name)
 		case !isExtValue(t.Value):
-			add(Error, t.Name, rfcRecord, "field %s has an empty value or one with a space, '=' or ';'", t.Name)
+			add(Error, "tlsrpt-field-value-invalid", t.Name, rfcRecord, "field %s has an empty value or one with a space, '=' or ';'", t.Name)
 		default:
-			add(Warning, t.Name, rfcRecord, "field %s is not defined by RFC 8460; senders ignore it", t.Name)
+			add(Warning, "tlsrpt-field-unknown", t.Name, rfcRecord, "field %s is not defined by RFC 8460; senders ignore it", t.Name)
 		}
 		fseen[t.Name] = true
 	}
@@ -113,14 +114,17 @@ func checkMailto(rest string) error {
 	return nil
 }
 
-// checkHTTPS checks that an https: URI has a fully qualified host name.
-func checkHTTPS(s string) error {
+// checkHTTPS checks that an https: URI is a valid URL with a fully qualified
+// host name. When it is not, checkHTTPS returns the code of the rule broken
+// and an error saying how: a URL that does not parse breaks the same rule as
+// any other malformed URI.
+func checkHTTPS(s string) (code string, err error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("not a valid URL")
+		return "tlsrpt-rua-invalid", fmt.Errorf("not a valid URL")
 	}
 	if !syntax.IsFQDN(strings.TrimSuffix(u.Hostname(), ".")) {
-		return fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
+		return "tlsrpt-rua-host-not-fqdn", fmt.Errorf("host %q is not a fully qualified domain name", u.Hostname())
 	}
-	return nil
+	return "", nil
 }
