@@ -238,7 +238,13 @@ func (c *compiler) spf() {
 		return
 	}
 	text = rec.String()
-	if n := rec.LookupTerms(); n > MaxSPFLookups {
+	c.out.SPFFlatten = "never"
+	if d.SPF != nil {
+		c.out.SPFFlatten = d.SPF.Flatten.Get("never")
+	}
+	// A record to be flattened is checked after flattening, when its
+	// includes have become addresses.
+	if n := rec.LookupTerms(); n > MaxSPFLookups && c.out.SPFFlatten == "never" {
 		c.errorf(spfRange(d), "Too many SPF lookups", "The SPF record of %s has %d DNS-querying terms before any include is even expanded; receivers stop at %d and return permerror (RFC 7208 section 4.6.4), so SPF fails for all mail. Remove senders or replace includes with ip4/ip6 terms.", d.Name, n, MaxSPFLookups)
 	}
 	if len(text) > MaxSPFLength {

@@ -10,6 +10,7 @@ package plan
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // Record types mailconf publishes.
@@ -71,6 +72,13 @@ type DomainRecords struct {
 	// MTASTSPolicy is the policy file to serve at
 	// https://mta-sts.<domain>/.well-known/mta-sts.txt, or "".
 	MTASTSPolicy string
+	// SPFFlatten is the domain's spf.flatten mode: "never", "auto" or
+	// "always". Compile leaves the record as declared; FlattenSPF, which
+	// needs the DNS, rewrites it.
+	SPFFlatten string
+	// SPFFlattenedAt is when FlattenSPF expanded the includes, or zero.
+	// It is shown in plans, never published.
+	SPFFlattenedAt time.Time
 }
 
 // Set returns the set at (name, type), or nil.

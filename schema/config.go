@@ -164,6 +164,9 @@ type SPFSettings struct {
 	Include   Field[[]string]
 	A         Field[[]string] // host names; "@" is the domain itself
 	MX        Field[[]string]
+	// Flatten is "never" (the default), "auto" (flatten only when the
+	// record would need more than 10 DNS lookups) or "always".
+	Flatten Field[string]
 }
 
 // DMARCSettings is a `dmarc` block.

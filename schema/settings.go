@@ -16,7 +16,11 @@ var settingsBlocks = []hcl.BlockHeaderSchema{
 
 var spfSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "all"}, {Name: "ip4"}, {Name: "ip6"}, {Name: "include"}, {Name: "a"}, {Name: "mx"},
+	{Name: "flatten"},
 }}
+
+// SPFFlattenModes are the values of spf.flatten.
+var SPFFlattenModes = []string{"never", "auto", "always"}
 
 var dmarcSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "policy"}, {Name: "subdomain_policy"}, {Name: "nonexistent_policy"},
@@ -108,6 +112,10 @@ func (a *attrs) spf(rng hcl.Range) *SPFSettings {
 		Include:   a.strs("include"),
 		A:         a.strs("a"),
 		MX:        a.strs("mx"),
+		Flatten:   a.str("flatten"),
+	}
+	if s.Flatten.Set && !contains(SPFFlattenModes, s.Flatten.Value) {
+		a.errorf(s.Flatten.Range, "Invalid SPF flatten mode", "flatten must be \"never\", \"auto\" (only when the record would exceed 10 DNS lookups) or \"always\", not %q.%s", s.Flatten.Value, suggest(s.Flatten.Value, SPFFlattenModes))
 	}
 	if s.All.Set {
 		switch s.All.Value {
@@ -354,6 +362,7 @@ func mergeSPF(own, pol *SPFSettings) *SPFSettings {
 		Include:   own.Include.Or(pol.Include),
 		A:         own.A.Or(pol.A),
 		MX:        own.MX.Or(pol.MX),
+		Flatten:   own.Flatten.Or(pol.Flatten),
 	}
 }
 

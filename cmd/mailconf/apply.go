@@ -93,6 +93,7 @@ Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
 		},
 	}
 	cf.register(cmd)
+	cf.registerResolver(cmd, "when SPF records are flattened")
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&force, "force", false, "allow dangerous changes")
 	return cmd

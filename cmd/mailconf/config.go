@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
@@ -10,11 +12,31 @@ import (
 
 // configFlags are the flags of every command that reads a configuration.
 type configFlags struct {
-	dir string
+	dir      string
+	resolver string
 }
 
 func (f *configFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.dir, "config", "c", ".", "configuration `DIR`ectory: all its *.hcl files form one configuration")
+}
+
+// registerResolver adds --resolver, for commands that may need the DNS.
+func (f *configFlags) registerResolver(cmd *cobra.Command, why string) {
+	cmd.Flags().StringVar(&f.resolver, "resolver", "", "DNS server `HOST:PORT` to ask "+why+" (default: the system's, from /etc/resolv.conf)")
+}
+
+// complete finishes what compilation leaves to the DNS: flattening the
+// SPF records of domains that ask for it. Without such domains it does
+// nothing and needs no DNS.
+func (f *configFlags) complete(ctx context.Context, e *env, desired *plan.Desired) error {
+	if !desired.NeedsDNS() {
+		return nil
+	}
+	r, err := newResolver(f.resolver)
+	if err != nil {
+		return err
+	}
+	return plan.FlattenSPF(ctx, desired, r, e.now())
 }
 
 // load reads and compiles the configuration, rendering every diagnostic to

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -39,6 +40,15 @@ type env struct {
 	colorErr bool
 	// interactive: stdin and stdout are a terminal, so apply may ask.
 	interactive bool
+	// clock, when set, replaces the time of day (tests).
+	clock func() time.Time
+}
+
+func (e *env) now() time.Time {
+	if e.clock != nil {
+		return e.clock()
+	}
+	return time.Now()
 }
 
 func main() {
@@ -108,6 +118,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newValidateCmd(e),
 		newPlanCmd(e),
 		newApplyCmd(e),
+		newLintCmd(e),
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 	)

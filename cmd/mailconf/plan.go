@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/mailconf/mailconf/lint"
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/providers"
 	"github.com/mailconf/mailconf/providers/all"
@@ -65,6 +66,7 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 		},
 	}
 	cf.register(cmd)
+	cf.registerResolver(cmd, "when SPF records are flattened")
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE` for mailconf apply (-out FILE works too)")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	cmd.Flags().StringSliceVar(&domains, "domain", nil, "only this `DOMAIN` (repeatable)")
@@ -86,6 +88,14 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if err != nil {
 		return nil, err
 	}
+	if err := f.complete(ctx, e, desired); err != nil {
+		return nil, err
+	}
+	// The checks that need no DNS: a plan never publishes a record they
+	// find wrong.
+	if err := offlineLint(ctx, e, cfg, desired); err != nil {
+		return nil, err
+	}
 	if len(domains) > 0 {
 		sel, err := selectDomains(desired, domains)
 		if err != nil {
@@ -102,6 +112,21 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 		return nil, err
 	}
 	return &planRun{cfg: cfg, clients: clients, live: live, plan: plan.Diff(desired, live)}, nil
+}
+
+// offlineLint runs lint's offline checks and stops on their errors.
+func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.Desired) error {
+	report := lint.Run(ctx, cfg, desired, lint.Options{})
+	for _, f := range report.Findings {
+		if f.Severity == lint.Error {
+			fmt.Fprintf(e.stderr, "Error: [%s] %s %s: %s\n", f.Code, f.Domain, f.Record, f.Message)
+		}
+	}
+	if report.Errors > 0 {
+		fmt.Fprintf(e.stderr, "%s found by mailconf lint --offline; fix them before planning.\n", plural(report.Errors, "error"))
+		return exitErr{exitError}
+	}
+	return nil
 }
 
 // buildClients builds every declared provider through the registry.

@@ -34,6 +34,9 @@ they are published.`,
 			if err != nil {
 				return err
 			}
+			if err := cf.complete(cmd.Context(), e, desired); err != nil {
+				return err
+			}
 			sel, err := selectDomains(desired, domains)
 			if err != nil {
 				return err
@@ -45,6 +48,7 @@ they are published.`,
 		},
 	}
 	cf.register(cmd)
+	cf.registerResolver(cmd, "when SPF records are flattened")
 	cmd.Flags().StringSliceVar(&domains, "domain", nil, "only this `DOMAIN` (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "zone", "output `FORMAT`: zone or json")
 	return cmd

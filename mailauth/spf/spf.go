@@ -2,13 +2,19 @@
 //
 // It parses the text of an SPF TXT record into its terms (mechanisms and
 // modifiers, RFC 7208 section 12), prints the canonical text back, counts the
-// terms that cost DNS lookups and reports what a receiver would object to. The
+// terms that cost DNS lookups and reports what a receiver would object to
+// (Validate). Analyze follows a record's includes and redirects through DNS
+// to count lookups and void lookups against the limits of RFC 7208 section
+// 4.6.4 and explains the result as a tree; Flatten replaces includes with the
+// addresses they resolve to, chaining records when they do not fit. The
 // record compiler, the linter and the flattener all share this one model, so
 // the checker never disagrees with the generator about what a record means.
+// Every finding carries a stable code, listed in Codes.
 //
-// The package must never touch the network, read the clock, evaluate a record
-// against a connection (check_host) or expand macros: all of those need a
-// resolver and a message, and belong to the packages that have them.
+// The package must never touch the network or read the clock: DNS comes in
+// through the Resolver interface, implemented elsewhere. Nor may it evaluate
+// a record against a connection (check_host) or expand macros: those need a
+// message, and belong to the packages that have one.
 package spf
 
 import (

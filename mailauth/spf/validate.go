@@ -47,11 +47,12 @@ const (
 //
 // Problems come in a stable order: a syntax error of a hand-built record
 // first, then one entry per term in record order, then problems of the
-// record as a whole.
+// record as a whole. Every problem carries a stable Code listed in [Codes].
+// To follow includes and redirects through DNS, use [Analyze].
 func (r *Record) Validate() []Problem {
 	var ps []Problem
-	var add adder = func(sev Severity, term Term, rfc, format string, args ...any) {
-		p := Problem{Severity: sev, Message: fmt.Sprintf(format, args...), RFC: rfc}
+	var add adder = func(sev Severity, code string, term Term, rfc, format string, args ...any) {
+		p := Problem{Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), RFC: rfc}
 		if term != nil {
 			p.Tag = term.String()
 		}
@@ -63,7 +64,7 @@ func (r *Record) Validate() []Problem {
 	// RFC 7208 section 4.6: any syntax error makes the whole record a
 	// permerror.
 	if _, err := Parse(text); err != nil {
-		add(Error, nil, "RFC 7208 section 4.6", "the record does not parse, so receivers return permerror: %v", err)
+		add(Error, codeSyntax, nil, "RFC 7208 section 4.6", "the record does not parse, so receivers return permerror: %v", err)
 	}
 
 	all := r.All()
@@ -74,7 +75,7 @@ func (r *Record) Validate() []Problem {
 			if sawAll {
 				// RFC 7208 section 5.1: mechanisms after "all" will never be
 				// tested and MUST be ignored.
-				add(Warning, t, "RFC 7208 section 5.1",
+				add(Warning, codeTermsAfterAll, t, "RFC 7208 section 5.1",
 					"this mechanism comes after \"all\" and is never evaluated; move it before \"all\" or remove it")
 			}
 			if t == all {
@@ -84,12 +85,12 @@ func (r *Record) Validate() []Problem {
 					// RFC 7208 section 5.1: "all" always matches, so its
 					// qualifier is the result for every host not matched
 					// before; with "+" that result is pass.
-					add(Warning, t, "RFC 7208 section 5.1",
+					add(Warning, codePlusAll, t, "RFC 7208 section 5.1",
 						"\"+all\" authorizes every host on the Internet to send as this domain; use \"-all\" or \"~all\"")
 				case Neutral:
 					// RFC 7208 section 8.2: neutral MUST be treated like
 					// "none", so the record protects nothing.
-					add(Warning, t, "RFC 7208 section 8.2",
+					add(Warning, codeNeutralAll, t, "RFC 7208 section 8.2",
 						"\"?all\" gives a neutral result, which receivers treat like having no SPF record; use \"-all\" or \"~all\"")
 				}
 			}
@@ -100,12 +101,12 @@ func (r *Record) Validate() []Problem {
 				if all != nil {
 					// RFC 7208 section 6.1: redirect MUST be ignored when the
 					// record has an "all" mechanism, wherever it stands.
-					add(Warning, t, "RFC 7208 section 6.1",
+					add(Warning, codeRedirectIgnored, t, "RFC 7208 section 6.1",
 						"redirect is ignored because the record has an \"all\" mechanism; remove one of them")
 				} else if i != len(r.Terms)-1 {
 					// RFC 7208 section 6.1: redirect SHOULD be the very last
 					// term, for clarity.
-					add(Warning, t, "RFC 7208 section 6.1",
+					add(Warning, codeRedirectNotLast, t, "RFC 7208 section 6.1",
 						"redirect should be the last term of the record")
 				}
 				validateDomain(t, t.Value, add)
@@ -113,39 +114,39 @@ func (r *Record) Validate() []Problem {
 				// RFC 7208 section 6: redirect and exp SHOULD appear at the
 				// end, after all mechanisms.
 				if mechanismAfter(r.Terms[i+1:]) {
-					add(Warning, t, "RFC 7208 section 6", "exp should come after all mechanisms")
+					add(Warning, codeExpNotLast, t, "RFC 7208 section 6", "exp should come after all mechanisms")
 				}
 				validateDomain(t, t.Value, add)
 			default:
 				// RFC 7208 section 6: unrecognized modifiers MUST be ignored,
 				// so a misspelled "redirect" silently does nothing.
-				add(Warning, t, "RFC 7208 section 6",
+				add(Warning, codeUnknownModifier, t, "RFC 7208 section 6",
 					"unknown modifier %q is ignored by receivers; check its spelling", t.Name)
 			}
 		}
 	}
 
 	if n := r.LookupTerms(); n > maxLookupTerms {
-		add(Error, nil, "RFC 7208 section 4.6.4",
+		add(Error, codeTooManyLookups, nil, "RFC 7208 section 4.6.4",
 			"the record alone has %d DNS-querying terms (include, a, mx, ptr, exists, redirect) and the limit for the whole evaluation is %d, so receivers return permerror; replace some with ip4/ip6 or flatten includes",
 			n, maxLookupTerms)
 	}
 	if len(text) > maxRecordOctets {
-		add(Warning, nil, "RFC 7208 section 3.4",
+		add(Warning, codeRecordTooLong, nil, "RFC 7208 section 3.4",
 			"the record is %d octets long; above %d octets the DNS answer may not fit a 512-octet UDP response, so shorten it",
 			len(text), maxRecordOctets)
 	}
 	if all == nil && r.Redirect() == "" {
 		// RFC 7208 section 4.7: when no mechanism matches and there is no
 		// redirect, the result is neutral.
-		add(Warning, nil, "RFC 7208 section 4.7",
+		add(Warning, codeNoAll, nil, "RFC 7208 section 4.7",
 			"the record has neither \"all\" nor redirect, so hosts that match nothing get neutral; end it with \"-all\" or \"~all\"")
 	}
 	return ps
 }
 
 // adder records one problem; see Validate.
-type adder func(sev Severity, term Term, rfc, format string, args ...any)
+type adder func(sev Severity, code string, term Term, rfc, format string, args ...any)
 
 // validateMechanism adds the problems of a single mechanism.
 func validateMechanism(m *Mechanism, add adder) {
@@ -153,13 +154,13 @@ func validateMechanism(m *Mechanism, add adder) {
 	case PTR:
 		// RFC 7208 section 5.5: ptr is slow, unreliable and SHOULD NOT be
 		// used; some receivers skip it.
-		add(Warning, m, "RFC 7208 section 5.5",
+		add(Warning, codePTR, m, "RFC 7208 section 5.5",
 			"ptr should not be used: it is slow and unreliable; list the addresses with ip4/ip6 or a instead")
 	case IP4, IP6:
 		// RFC 7208 section 5.6: only the first CIDR-length bits are
 		// compared, so host bits are ignored and probably a mistake.
 		if m.Net.IsValid() && m.Net != m.Net.Masked() {
-			add(Warning, m, "RFC 7208 section 5.6",
+			add(Warning, codeHostBits, m, "RFC 7208 section 5.6",
 				"%s has host bits set and means %s; write the network address", m.Net, m.Net.Masked())
 		}
 	}
@@ -180,18 +181,18 @@ func validateDomain(t Term, d string, add adder) {
 	}
 	name := strings.TrimSuffix(d, ".")
 	if len(name) > maxNameOctets {
-		add(Warning, t, "RFC 1035 section 2.3.4",
+		add(Warning, codeNameTooLong, t, "RFC 1035 section 2.3.4",
 			"domain %q is longer than %d characters and cannot be looked up", d, maxNameOctets)
 		return
 	}
 	for label := range strings.SplitSeq(name, ".") {
 		switch {
 		case label == "":
-			add(Warning, t, "RFC 1035 section 3.1",
+			add(Warning, codeEmptyLabel, t, "RFC 1035 section 3.1",
 				"domain %q has an empty label and cannot be looked up", d)
 			return
 		case len(label) > maxLabelOctets:
-			add(Warning, t, "RFC 1035 section 2.3.4",
+			add(Warning, codeNameTooLong, t, "RFC 1035 section 2.3.4",
 				"domain %q has a label longer than %d octets and cannot be looked up", d, maxLabelOctets)
 			return
 		}

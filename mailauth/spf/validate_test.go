@@ -30,95 +30,96 @@ func TestValidate(t *testing.T) {
 		{
 			name: "ptr",
 			in:   "v=spf1 ptr -all",
-			want: []Problem{{Severity: Warning, Tag: "ptr", RFC: "RFC 7208 section 5.5"}},
+			want: []Problem{{Severity: Warning, Code: "spf-ptr", Tag: "ptr", RFC: "RFC 7208 section 5.5"}},
 		},
 		{
 			name: "plus all",
 			in:   "v=spf1 +all",
-			want: []Problem{{Severity: Warning, Tag: "+all", RFC: "RFC 7208 section 5.1"}},
+			want: []Problem{{Severity: Warning, Code: "spf-plus-all", Tag: "+all", RFC: "RFC 7208 section 5.1"}},
 		},
 		{
 			name: "implicit plus all",
 			in:   "v=spf1 a all",
-			want: []Problem{{Severity: Warning, Tag: "all", RFC: "RFC 7208 section 5.1"}},
+			want: []Problem{{Severity: Warning, Code: "spf-plus-all", Tag: "all", RFC: "RFC 7208 section 5.1"}},
 		},
 		{
 			name: "neutral all",
 			in:   "v=spf1 ?all",
-			want: []Problem{{Severity: Warning, Tag: "?all", RFC: "RFC 7208 section 8.2"}},
+			want: []Problem{{Severity: Warning, Code: "spf-neutral-all", Tag: "?all", RFC: "RFC 7208 section 8.2"}},
 		},
 		{
 			name: "terms after all",
 			in:   "v=spf1 -all a ip4:192.0.2.1",
 			want: []Problem{
-				{Severity: Warning, Tag: "a", RFC: "RFC 7208 section 5.1"},
-				{Severity: Warning, Tag: "ip4:192.0.2.1", RFC: "RFC 7208 section 5.1"},
+				{Severity: Warning, Code: "spf-terms-after-all", Tag: "a", RFC: "RFC 7208 section 5.1"},
+				{Severity: Warning, Code: "spf-terms-after-all", Tag: "ip4:192.0.2.1", RFC: "RFC 7208 section 5.1"},
 			},
 		},
 		{
 			name: "redirect with all",
 			in:   "v=spf1 -all redirect=_spf.example.com",
-			want: []Problem{{Severity: Warning, Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
+			want: []Problem{{Severity: Warning, Code: "spf-redirect-ignored", Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
 		},
 		{
 			name: "redirect not last",
 			in:   "v=spf1 redirect=_spf.example.com a",
-			want: []Problem{{Severity: Warning, Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
+			want: []Problem{{Severity: Warning, Code: "spf-redirect-not-last", Tag: "redirect=_spf.example.com", RFC: "RFC 7208 section 6.1"}},
 		},
 		{
 			name: "exp before a mechanism",
 			in:   "v=spf1 exp=exp.example.com -all",
-			want: []Problem{{Severity: Warning, Tag: "exp=exp.example.com", RFC: "RFC 7208 section 6"}},
+			want: []Problem{{Severity: Warning, Code: "spf-exp-not-last", Tag: "exp=exp.example.com", RFC: "RFC 7208 section 6"}},
 		},
 		{
 			name: "unknown modifier",
 			in:   "v=spf1 -all redirct=_spf.example.com",
-			want: []Problem{{Severity: Warning, Tag: "redirct=_spf.example.com", RFC: "RFC 7208 section 6"}},
+			want: []Problem{{Severity: Warning, Code: "spf-unknown-modifier", Tag: "redirct=_spf.example.com", RFC: "RFC 7208 section 6"}},
 		},
 		{
 			name: "eleven lookups",
 			in:   manyIncludes,
-			want: []Problem{{Severity: Error, RFC: "RFC 7208 section 4.6.4"}},
+			want: []Problem{{Severity: Error, Code: "spf-too-many-lookups", RFC: "RFC 7208 section 4.6.4"}},
 		},
 		{
 			name: "ten lookups are fine",
 			in:   "v=spf1 a mx ptr:x.example.com exists:%{i}.example.com include:a.example.com include:b.example.com include:c.example.com include:d.example.com include:e.example.com redirect=f.example.com",
-			want: []Problem{{Severity: Warning, Tag: "ptr:x.example.com", RFC: "RFC 7208 section 5.5"}},
+			want: []Problem{{Severity: Warning, Code: "spf-ptr", Tag: "ptr:x.example.com", RFC: "RFC 7208 section 5.5"}},
 		},
 		{
 			name: "too long",
 			in:   long,
-			want: []Problem{{Severity: Warning, RFC: "RFC 7208 section 3.4"}},
+			want: []Problem{{Severity: Warning, Code: "spf-record-too-long", RFC: "RFC 7208 section 3.4"}},
 		},
 		{
 			name: "ip4 host bits",
 			in:   "v=spf1 ip4:192.0.2.1/24 -all",
-			want: []Problem{{Severity: Warning, Tag: "ip4:192.0.2.1/24", RFC: "RFC 7208 section 5.6"}},
+			want: []Problem{{Severity: Warning, Code: "spf-host-bits", Tag: "ip4:192.0.2.1/24", RFC: "RFC 7208 section 5.6"}},
 		},
 		{
 			name: "ip6 host bits",
 			in:   "v=spf1 ip6:2001:db8::1/32 -all",
-			want: []Problem{{Severity: Warning, Tag: "ip6:2001:db8::1/32", RFC: "RFC 7208 section 5.6"}},
+			want: []Problem{{Severity: Warning, Code: "spf-host-bits", Tag: "ip6:2001:db8::1/32", RFC: "RFC 7208 section 5.6"}},
 		},
 		{
 			name: "no all and no redirect",
 			in:   "v=spf1 mx",
-			want: []Problem{{Severity: Warning, RFC: "RFC 7208 section 4.7"}},
+			want: []Problem{{Severity: Warning, Code: "spf-no-all", RFC: "RFC 7208 section 4.7"}},
 		},
 		{
 			name: "empty label",
 			in:   "v=spf1 include:a..example.com -all",
-			want: []Problem{{Severity: Warning, Tag: "include:a..example.com", RFC: "RFC 1035 section 3.1"}},
+			want: []Problem{{Severity: Warning, Code: "spf-empty-label", Tag: "include:a..example.com", RFC: "RFC 1035 section 3.1"}},
 		},
 		{
 			name: "label too long",
 			in:   "v=spf1 a:" + strings.Repeat("x", 64) + ".example.com -all",
-			want: []Problem{{Severity: Warning, Tag: "a:" + strings.Repeat("x", 64) + ".example.com", RFC: "RFC 1035 section 2.3.4"}},
+			want: []Problem{{Severity: Warning, Code: "spf-name-too-long", Tag: "a:" + strings.Repeat("x", 64) + ".example.com", RFC: "RFC 1035 section 2.3.4"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := mustParse(t, tt.in).Validate()
+			checkProblems(t, got)
 			// Messages are prose; the tests pin what a caller branches on and
 			// check separately that every message is non-empty.
 			for _, p := range got {
@@ -142,7 +143,7 @@ func TestValidateBuiltRecord(t *testing.T) {
 		&Modifier{Name: "redirect", Value: "b.example.com"},
 	}}
 	ps := r.Validate()
-	if len(ps) == 0 || ps[0].Severity != Error || ps[0].RFC != "RFC 7208 section 4.6" {
+	if len(ps) == 0 || ps[0].Severity != Error || ps[0].RFC != "RFC 7208 section 4.6" || ps[0].Code != "spf-syntax" {
 		t.Fatalf("Validate() = %v, want a syntax error first", ps)
 	}
 	if !strings.Contains(ps[0].Message, "duplicate modifier") {

@@ -9,3 +9,9 @@ policy "typo" {
     all = "-al" # ERROR: Invalid SPF all
   }
 }
+
+policy "flat" {
+  spf {
+    flatten = "sometimes" # ERROR: Invalid SPF flatten mode
+  }
+}

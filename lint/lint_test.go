@@ -1,0 +1,176 @@
+package lint
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mailconf/mailconf/plan"
+	"github.com/mailconf/mailconf/resolve"
+	"github.com/mailconf/mailconf/schema"
+)
+
+// lintHCL compiles a configuration and lints it against a fake DNS.
+func lintHCL(t *testing.T, text string, dns map[string][]string) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "m.hcl"), []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := schema.Load(dir, schema.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	desired, diags := plan.Compile(cfg)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	opts := Options{}
+	if dns != nil {
+		opts.Resolver = &resolve.Fake{Records: dns}
+	}
+	return Run(context.Background(), cfg, desired, opts)
+}
+
+func codes(r *Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, string(f.Severity)+" "+f.Code)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestReportAuthorization(t *testing.T) {
+	const cfg = `
+domain "example.com" {
+  dmarc {
+    policy = "reject"
+    rua    = ["mailto:a@reports.example.net", "mailto:b@example.com", "mailto:c@sub.example.com"]
+  }
+}`
+	base := map[string][]string{
+		"example.com TXT": {"v=spf1 -all"},
+	}
+	for _, tc := range []struct {
+		name string
+		dns  map[string][]string
+		want []string
+	}{
+		{"not authorized", map[string][]string{"reports.example.net A": {"192.0.2.1"}}, []string{"error dmarc-report-unauthorized"}},
+		{"authorized with semicolon", map[string][]string{"example.com._report._dmarc.reports.example.net TXT": {"v=DMARC1;"}}, nil},
+		{"authorized without semicolon", map[string][]string{"example.com._report._dmarc.reports.example.net TXT": {"v=DMARC1"}}, nil},
+		{"authorized by wildcard", map[string][]string{"*._report._dmarc.reports.example.net TXT": {"v=DMARC1;"}}, nil},
+		{"wrong record is no authorization", map[string][]string{"example.com._report._dmarc.reports.example.net TXT": {"hello"}}, []string{"error dmarc-report-unauthorized"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dns := map[string][]string{}
+			for k, v := range base {
+				dns[k] = v
+			}
+			for k, v := range tc.dns {
+				dns[k] = v
+			}
+			got := filter(codes(lintHCL(t, cfg, dns)), "dmarc-report-unauthorized")
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+func filter(list []string, code string) []string {
+	var out []string
+	for _, s := range list {
+		if len(s) > len(code) && s[len(s)-len(code):] == code {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestMXChecks(t *testing.T) {
+	const cfg = `
+domain "example.com" {
+  mx {
+    host = "mx1.example.com"
+  }
+  mx {
+    host = "alias.example.com"
+  }
+  mx {
+    host       = "gone.example.com"
+    preference = 30
+  }
+}`
+	r := lintHCL(t, cfg, map[string][]string{
+		"mx1.example.com A":         {"192.0.2.25"},
+		"alias.example.com CNAME":   {"mx1.example.com."},
+		"gone.example.com TXT":      {"exists but has no address"},
+		"example.com TXT":           {"v=spf1 -all"},
+		"_dmarc.example.com TXT":    {"v=DMARC1; p=none"},
+		"unrelated.example.com TXT": {"x"},
+	})
+	got := append(filter(codes(r), "mx-cname"), filter(codes(r), "mx-no-address")...)
+	want := []string{"error mx-cname", "error mx-no-address"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s\n%+v", diff, r.Findings)
+	}
+}
+
+func TestDKIMPublished(t *testing.T) {
+	key, err := filepath.Abs(filepath.Join("..", "testdata", "error-files", "keys", "ed25519.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := `
+domain "example.com" {
+  dkim "s1" {
+    key_file = "` + key + `"
+  }
+  dkim "s2" {
+    key_file = "` + key + `"
+  }
+  dkim "s3" {
+    key_file = "` + key + `"
+  }
+}`
+	r := lintHCL(t, cfg, map[string][]string{
+		"s1._domainkey.example.com TXT": {"v=DKIM1; k=ed25519; p=UJs8HqmM/QSnj+rzgVsyKUaB7TGko8ufyAfDp/p2Lq4="},
+		"s2._domainkey.example.com TXT": {"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="},
+	})
+	got := append(filter(codes(r), "dkim-key-mismatch"), filter(codes(r), "dkim-key-not-published")...)
+	want := []string{"warning dkim-key-mismatch", "warning dkim-key-not-published"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s\n%+v", diff, r.Findings)
+	}
+}
+
+func TestOfflineSkipsOnlineChecks(t *testing.T) {
+	r := lintHCL(t, `domain "example.com" {}`, nil)
+	var online []string
+	for _, c := range Checks {
+		if c.Online {
+			online = append(online, c.Code)
+		}
+	}
+	if diff := cmp.Diff(online, r.Skipped); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func TestOfflineRecordRules(t *testing.T) {
+	r := lintHCL(t, `
+domain "example.com" {
+  dmarc {
+    policy = "none"
+  }
+}`, nil)
+	if len(filter(codes(r), "dmarc-policy-none")) != 1 {
+		t.Errorf("p=none not reported: %v", codes(r))
+	}
+}
