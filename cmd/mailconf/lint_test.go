@@ -105,3 +105,15 @@ func TestLintOffline(t *testing.T) {
 		}
 	}
 }
+
+func TestLintExplainSPF(t *testing.T) {
+	addr := lintServer(t, "fleet")
+	code, out, errOut := runCmd(t, nil, "lint", "-c", "../../examples/fleet", "--resolver", addr, "--explain-spf", "client07.example")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "lint/fleet/explain-spf.txt", out)
+	if code, _, errOut := runCmd(t, nil, "lint", "-c", "../../examples/fleet", "--offline", "--explain-spf", "client07.example"); code != 1 || !strings.Contains(errOut, "offline") {
+		t.Errorf("explain offline: exit %d, %q", code, errOut)
+	}
+}
