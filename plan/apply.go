@@ -23,7 +23,8 @@ var ErrStale = errors.New("plan: stale plan: a zone changed since the plan was m
 type ApplyOptions struct {
 	// Force allows the changes marked dangerous.
 	Force bool
-	// Concurrency bounds the zones written at once per provider; 0 means 4.
+	// Concurrency bounds the zones written at once per provider; 0 means
+	// the provider's own (its `concurrency` attribute, default 4).
 	Concurrency int
 	// Progress, when set, is called after each change is attempted (from
 	// several goroutines; it must be safe for concurrent use).
@@ -79,9 +80,6 @@ func Apply(ctx context.Context, p *Plan, clients map[string]providers.Client, op
 	if d := p.Dangerous(); len(d) > 0 && !opts.Force {
 		return nil, fmt.Errorf("%w: %d change(s): %s", ErrDangerous, len(d), d[0])
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4
-	}
 	type zoneWork struct {
 		zone, provider string
 		changes        []*Change
@@ -112,12 +110,16 @@ func Apply(ctx context.Context, p *Plan, clients map[string]providers.Client, op
 		w := work[z]
 		zr := &ZoneReport{Zone: w.zone, Provider: w.provider}
 		report.Zones = append(report.Zones, zr)
+		client := clients[w.provider]
 		sem := sems[w.provider]
 		if sem == nil {
-			sem = make(chan struct{}, opts.Concurrency)
+			n := opts.Concurrency
+			if n <= 0 {
+				n = providers.ConcurrencyOf(client)
+			}
+			sem = make(chan struct{}, n)
 			sems[w.provider] = sem
 		}
-		client := clients[w.provider]
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()

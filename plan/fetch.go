@@ -13,7 +13,8 @@ import (
 
 // ReadOptions tune ReadLive.
 type ReadOptions struct {
-	// Concurrency bounds the zones read at once per provider; 0 means 4.
+	// Concurrency bounds the zones read at once per provider; 0 means the
+	// provider's own (its `concurrency` attribute, default 4).
 	Concurrency int
 }
 
@@ -21,9 +22,6 @@ type ReadOptions struct {
 // once, several zones of a provider at a time. Errors name the provider
 // and the zone or domain.
 func ReadLive(ctx context.Context, desired *Desired, clients map[string]providers.Client, opts ReadOptions) (Live, error) {
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4
-	}
 	live := Live{Zones: map[string]string{}, Records: map[string][]Record{}}
 	type zoneKey struct{ provider, zone string }
 	var keys []zoneKey
@@ -79,12 +77,16 @@ func ReadLive(ctx context.Context, desired *Desired, clients map[string]provider
 	var wg sync.WaitGroup
 	sems := map[string]chan struct{}{}
 	for _, k := range keys {
+		c := clients[k.provider]
 		sem := sems[k.provider]
 		if sem == nil {
-			sem = make(chan struct{}, opts.Concurrency)
+			n := opts.Concurrency
+			if n <= 0 {
+				n = providers.ConcurrencyOf(c)
+			}
+			sem = make(chan struct{}, n)
 			sems[k.provider] = sem
 		}
-		c := clients[k.provider]
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()

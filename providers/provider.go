@@ -122,3 +122,31 @@ func listZones(names []string) string {
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
 }
+
+// ErrTemporary marks a provider failure that retrying may cure: a rate
+// limit, a timeout, a server error. Adapters wrap such errors with it, so
+// that mailconf can say whether running again can help (DESIGN.md
+// section 7).
+var ErrTemporary = errors.New("providers: temporary failure")
+
+// IsTemporary reports whether err is a failure retrying may cure.
+func IsTemporary(err error) bool { return errors.Is(err, ErrTemporary) }
+
+// Concurrent is implemented by clients that say how many requests they may
+// have in flight at once (their `concurrency` attribute). Callers bound
+// their concurrency per provider by it; DefaultConcurrency otherwise.
+type Concurrent interface {
+	Concurrency() int
+}
+
+// DefaultConcurrency bounds the requests in flight per provider when the
+// provider block does not say.
+const DefaultConcurrency = 4
+
+// ConcurrencyOf is c's concurrency, or DefaultConcurrency.
+func ConcurrencyOf(c Client) int {
+	if cc, ok := c.(Concurrent); ok && cc.Concurrency() > 0 {
+		return cc.Concurrency()
+	}
+	return DefaultConcurrency
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailconf/mailconf/plan"
+	"github.com/mailconf/mailconf/providers"
 )
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -112,6 +113,11 @@ func writeReport(e *env, r *plan.Report) {
 		fmt.Fprintf(e.stderr, "    FAILED %s %s %s\n", z.Failed.Action, z.Failed.Name, z.Failed.Type)
 		for _, c := range z.NotApplied {
 			fmt.Fprintf(e.stderr, "    not done %s %s %s\n", c.Action, c.Name, c.Type)
+		}
+		if providers.IsTemporary(z.Err) {
+			fmt.Fprintln(e.stderr, "  The failure looks temporary: running apply again may succeed.")
+		} else {
+			fmt.Fprintln(e.stderr, "  Retrying will not help until the cause above is fixed.")
 		}
 		fmt.Fprintln(e.stderr, "  Run mailconf plan to see what remains; apply again to converge.")
 	}
