@@ -11,6 +11,8 @@ package schema
 
 import (
 	"crypto"
+	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -28,9 +30,40 @@ type Config struct {
 
 	Variables map[string]*Variable
 	Providers []*Provider // sorted by address
-	Senders   []*Sender   // sorted by address
-	Policies  []*Policy   // sorted by name
-	Domains   []*Domain   // sorted by name
+
+	secretsMu sync.Mutex
+	secrets   []string
+	Senders   []*Sender // sorted by address
+	Policies  []*Policy // sorted by name
+	Domains   []*Domain // sorted by name
+}
+
+// minSecret is the shortest value Redact hides: shorter ones (a "1" read
+// from the environment) would blot out ordinary text.
+const minSecret = 6
+
+func (c *Config) addSecret(v string) {
+	v = strings.TrimSpace(v)
+	if len(v) < minSecret {
+		return
+	}
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	c.secrets = append(c.secrets, v)
+}
+
+// Redact replaces every value the configuration read with env() or file()
+// in s, so that no message can show a secret, whatever it quotes.
+func (c *Config) Redact(s string) string {
+	if c == nil {
+		return s
+	}
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	for _, secret := range c.secrets {
+		s = strings.ReplaceAll(s, secret, "(sensitive value)")
+	}
+	return s
 }
 
 // Domain returns the domain with the given name, or nil.

@@ -184,7 +184,7 @@ func (l *loader) decodeDomain(b *hcl.Block, content *hcl.BodyContent, ctx *hcl.E
 	d.Zone = a.str("zone")
 	if d.Zone.Set {
 		z, err := NormalizeDomain(d.Zone.Value)
-		if err != "" && z != "" {
+		if err != "" {
 			a.errorf(d.Zone.Range, "Invalid zone", "%q %s.", d.Zone.Value, err)
 		} else if d.Name != z && !strings.HasSuffix(d.Name, "."+z) {
 			a.errorf(d.Zone.Range, "Domain outside its zone", "Domain %s is not inside zone %s. Set zone to %s or one of its parents.", d.Name, z, d.Name)

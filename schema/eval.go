@@ -48,6 +48,7 @@ func (l *loader) functions() map[string]function.Function {
 				if !ok {
 					return cty.NilVal, fmt.Errorf("%w: %s", errUnsetEnv, name)
 				}
+				l.cfg.addSecret(v)
 				// Values from env() are often secrets: mark them so they
 				// can be kept out of anything printed.
 				return cty.StringVal(v).Mark(Sensitive), nil
@@ -63,6 +64,7 @@ func (l *loader) functions() map[string]function.Function {
 				if err != nil {
 					return cty.NilVal, fmt.Errorf("%w %s: %s", errFileRead, p, describeFileErr(err))
 				}
+				l.cfg.addSecret(string(b))
 				return cty.StringVal(string(b)).Mark(Sensitive), nil
 			},
 		}),

@@ -49,11 +49,7 @@ func (f *configFlags) load(e *env) (*schema.Config, *plan.Desired, error) {
 		desired, ds = plan.Compile(cfg)
 		diags = append(diags, ds...)
 	}
-	var files map[string]*hcl.File
-	if cfg != nil {
-		files = cfg.Files
-	}
-	if err := writeDiags(e, files, diags); err != nil {
+	if err := writeDiags(e, cfg, diags); err != nil {
 		return nil, nil, err
 	}
 	if diags.HasErrors() {

@@ -3,16 +3,23 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mailconf/mailconf/schema"
 )
 
 // writeDiags renders diagnostics with file:line:col and the source snippet,
 // in colour only on a terminal and never when NO_COLOR is set
 // (https://no-color.org).
-func writeDiags(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) error {
+func writeDiags(e *env, cfg *schema.Config, diags hcl.Diagnostics) error {
 	if len(diags) == 0 {
 		return nil
+	}
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
 	}
 	_, noColor := e.lookupEnv("NO_COLOR")
 	var buf bytes.Buffer
@@ -27,7 +34,9 @@ func writeDiags(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) error
 		if err := w.WriteDiagnostic(d); err != nil {
 			return err
 		}
-		if _, err := e.stderr.Write(buf.Bytes()); err != nil {
+		// Whatever a message quotes, a value read with env() or file()
+		// is never shown.
+		if _, err := io.WriteString(e.stderr, cfg.Redact(buf.String())); err != nil {
 			return err
 		}
 	}

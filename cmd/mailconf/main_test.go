@@ -210,3 +210,33 @@ func copyDir(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSecretsNotPrinted: a value read with env() or file() never appears in
+// diagnostics, even when the expression that fails refers to it.
+func TestSecretsNotPrinted(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `
+variable "token" {
+  default = env("SECRET_TOKEN")
+}
+domain "example.com" {
+  ttl  = var.token
+  zone = file("secret.txt")
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "m.hcl"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("file-secret-value"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, map[string]string{"SECRET_TOKEN": "hunter2-secret"}, "validate", "-c", dir)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, secret := range []string{"hunter2-secret", "file-secret-value"} {
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("secret %q printed:\n%s%s", secret, out, errOut)
+		}
+	}
+}

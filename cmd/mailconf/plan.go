@@ -144,7 +144,7 @@ func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, erro
 			clients[p.Addr()] = c
 		}
 	}
-	if err := writeDiags(e, cfg.Files, diags); err != nil {
+	if err := writeDiags(e, cfg, diags); err != nil {
 		return nil, err
 	}
 	if diags.HasErrors() {
