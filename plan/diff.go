@@ -87,9 +87,22 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *Domain
 		dp.ownedLive += len(owned)
 		sortValues(owned)
 		sortValues(keep)
+		// RFC 2181 section 5.2: the records of one RRset share one TTL. When
+		// values that are not mailconf's share the set, theirs stands:
+		// changing it would change records mailconf does not own.
+		ttl := rs.TTL
+		if len(keep) > 0 {
+			ttl = keep[0].TTL
+			for _, v := range keep[1:] {
+				ttl = min(ttl, v.TTL)
+			}
+			if ttl != rs.TTL {
+				finding(SeverityNote, rs.Name, "the %s records at %s share one TTL (RFC 2181 section 5.2), so mailconf's value takes the TTL of the records that are not its own, %d, instead of %d", rs.Type, rs.Name, ttl, rs.TTL)
+			}
+		}
 		want := make([]Value, len(rs.Values))
 		for i, v := range rs.Values {
-			want[i] = Value{TTL: rs.TTL, Data: v}
+			want[i] = Value{TTL: ttl, Data: v}
 		}
 		sortValues(want)
 

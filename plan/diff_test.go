@@ -227,3 +227,29 @@ func TestHasTagPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffSharedTTL: values that are not mailconf's dictate the TTL of the
+// RRset they share with mailconf's (RFC 2181 section 5.2).
+func TestDiffSharedTTL(t *testing.T) {
+	spfSet := &RecordSet{Name: "example.com", Type: TypeTXT, TTL: 3600, Prefix: "v=spf1", Values: []string{"v=spf1 -all"}, Source: "spf"}
+	d := diffOne([]*RecordSet{spfSet}, []Record{
+		rec("example.com", "TXT", 300, "google-site-verification=x"),
+		rec("example.com", "TXT", 300, "v=spf1 -all"),
+	})
+	if len(d.Changes) != 0 {
+		t.Errorf("changes %v; the SPF value must keep the set's TTL", actions(d))
+	}
+	d = diffOne([]*RecordSet{spfSet}, []Record{rec("example.com", "TXT", 300, "google-site-verification=x")})
+	if len(d.Changes) != 1 || d.Changes[0].New[0].TTL != 300 {
+		t.Fatalf("create must take the set's TTL 300: %+v", d.Changes)
+	}
+	var notes int
+	for _, f := range d.Findings {
+		if f.Severity == SeverityNote && strings.Contains(f.Message, "share one TTL") {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("want one note about the shared TTL, got %+v", d.Findings)
+	}
+}

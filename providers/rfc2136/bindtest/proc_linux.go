@@ -1,0 +1,10 @@
+package bindtest
+
+import "syscall"
+
+// sysProcAttr makes the kernel kill named when the test process dies
+// without running its cleanups (a panic, a -timeout), so that no server
+// outlives the test that started it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
