@@ -9,17 +9,20 @@ package all
 
 import (
 	"github.com/mailconf/mailconf/providers"
+	"github.com/mailconf/mailconf/providers/cloudflare"
 	"github.com/mailconf/mailconf/providers/memory"
 	"github.com/mailconf/mailconf/providers/rfc2136"
 	"github.com/mailconf/mailconf/providers/zonefile"
 )
 
 // NewRegistry returns a registry with every built-in provider type:
-// "zonefile" (RFC 1035 master files in a directory), "rfc2136" (dynamic
+// "zonefile" (RFC 1035 master files in a directory), "cloudflare" (the
+// Cloudflare v4 API), "rfc2136" (dynamic
 // updates signed with TSIG to a primary server) and "memory" (an
 // in-process store for tests and experiments).
 func NewRegistry() *providers.Registry {
 	r := providers.NewRegistry()
+	r.Register(cloudflare.Type, cloudflare.FromConfig)
 	r.Register("memory", memory.FromConfig)
 	r.Register("rfc2136", rfc2136.FromConfig)
 	r.Register("zonefile", zonefile.FromConfig)
