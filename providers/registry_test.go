@@ -84,16 +84,16 @@ func TestRegistryDiagnostics(t *testing.T) {
 			src:  `provider "zonfile" "local" { dir = "zones" }`,
 			want: []diag{{
 				Summary: "Unknown provider type",
-				Detail:  `There is no provider type "zonfile". Did you mean "zonefile"? The known types are: "memory", "zonefile".`,
+				Detail:  `There is no provider type "zonfile". Did you mean "zonefile"? The known types are: ` + knownTypes + `.`,
 				Line:    1, Column: 10,
 			}},
 		},
 		{
 			name: "unknown type without a close match",
-			src:  `provider "cloudflare" "main" {}`,
+			src:  `provider "powerdns" "main" {}`,
 			want: []diag{{
 				Summary: "Unknown provider type",
-				Detail:  `There is no provider type "cloudflare". The known types are: "memory", "zonefile".`,
+				Detail:  `There is no provider type "powerdns". The known types are: ` + knownTypes + `.`,
 				Line:    1, Column: 10,
 			}},
 		},
@@ -217,10 +217,13 @@ func TestRegisterPanics(t *testing.T) {
 			all.NewRegistry().Register(tt.typ, tt.f)
 		})
 	}
-	if got := all.NewRegistry().Types(); !cmp.Equal(got, []string{"memory", "zonefile"}) {
+	if got := all.NewRegistry().Types(); !cmp.Equal(got, []string{"cloudflare", "memory", "rfc2136", "route53", "zonefile"}) {
 		t.Errorf("Types() = %v", got)
 	}
 }
+
+// knownTypes is how the unknown-type diagnostic lists the built-in types.
+const knownTypes = `"cloudflare", "memory", "rfc2136", "route53", "zonefile"`
 
 // noLister hides the memory provider's ListZones.
 type noLister struct{ providers.Client }

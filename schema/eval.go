@@ -266,6 +266,18 @@ func onlyFunctions(expr hcl.Expression) hcl.Diagnostics {
 // rewriteFunctionDiags turns failures of env() and file() into
 // diagnostics that say what to do.
 func (l *loader) rewriteFunctionDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	return explainFunctionDiags(diags, l.cfg.Dir)
+}
+
+// ExplainDiags rewrites the diagnostics of expressions evaluated later with
+// the configuration's EvalContext (provider blocks, decoded by each
+// provider) the way the loader rewrites its own: a failing env() or file()
+// says which variable or file and what to do.
+func (c *Config) ExplainDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	return explainFunctionDiags(diags, c.Dir)
+}
+
+func explainFunctionDiags(diags hcl.Diagnostics, dir string) hcl.Diagnostics {
 	for _, d := range diags {
 		extra, ok := d.Extra.(hclsyntax.FunctionCallDiagExtra)
 		if !ok {
@@ -278,7 +290,7 @@ func (l *loader) rewriteFunctionDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 			d.Detail = fmt.Sprintf("%s. Export it before running mailconf, or give the attribute another value.", capitalize(err.Error()))
 		case errors.Is(err, errFileRead):
 			d.Summary = "Unreadable file"
-			d.Detail = fmt.Sprintf("file(): %s. Paths are relative to the configuration directory %s.", err, l.cfg.Dir)
+			d.Detail = fmt.Sprintf("file(): %s. Paths are relative to the configuration directory %s.", err, dir)
 		}
 	}
 	return diags

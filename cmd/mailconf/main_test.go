@@ -119,9 +119,26 @@ func TestRecordsDomainFilter(t *testing.T) {
 	}
 }
 
+// exampleEnv are the environment variables the examples' provider blocks
+// read, with dummy values: validation never contacts the provider.
+var exampleEnv = map[string]string{
+	"MAILCONF_TSIG_SECRET":  "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==",
+	"CLOUDFLARE_API_TOKEN":  "dummy-cloudflare-token",
+	"AWS_ACCESS_KEY_ID":     "AKIAEXAMPLEEXAMPLE00",
+	"AWS_SECRET_ACCESS_KEY": "dummy-aws-secret-access-key",
+}
+
 func TestValidateExamples(t *testing.T) {
-	for _, ex := range []string{"quickstart", "parked", "fleet"} {
-		code, out, errOut := runCmd(t, nil, "validate", "-c", filepath.Join("..", "..", "examples", ex))
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*", "mailconf.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 4 {
+		t.Fatalf("only %d examples", len(dirs))
+	}
+	for _, f := range dirs {
+		ex := filepath.Base(filepath.Dir(f))
+		code, out, errOut := runCmd(t, exampleEnv, "validate", "-c", filepath.Join("..", "..", "examples", ex))
 		if code != 0 {
 			t.Errorf("%s: exit %d\n%s", ex, code, errOut)
 		}
@@ -231,6 +248,9 @@ domain "example.com" {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCmd(t, map[string]string{"SECRET_TOKEN": "hunter2-secret"}, "validate", "-c", dir)
+	if !strings.Contains(errOut, "(sensitive value)") {
+		t.Errorf("the redaction did not show:\n%s", errOut)
+	}
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -238,5 +258,14 @@ domain "example.com" {
 		if strings.Contains(out+errOut, secret) {
 			t.Errorf("secret %q printed:\n%s%s", secret, out, errOut)
 		}
+	}
+}
+
+// TestProviderEnvUnset: an env() in a provider block that is not set says
+// which variable, like anywhere else in the configuration.
+func TestProviderEnvUnset(t *testing.T) {
+	code, _, errOut := runCmd(t, nil, "validate", "-c", "../../examples/cloudflare")
+	if code != 1 || !strings.Contains(errOut, "Unset environment variable") || !strings.Contains(errOut, "CLOUDFLARE_API_TOKEN") {
+		t.Errorf("exit %d:\n%s", code, errOut)
 	}
 }

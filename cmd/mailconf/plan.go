@@ -139,7 +139,7 @@ func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, erro
 			Type: p.Type, Name: p.Name, Body: p.Body, EvalContext: cfg.EvalContext,
 			BaseDir: cfg.Dir, DeclRange: p.DeclRange, TypeRange: p.TypeRange,
 		})
-		diags = append(diags, ds...)
+		diags = append(diags, cfg.ExplainDiags(ds)...)
 		if c != nil && !ds.HasErrors() {
 			clients[p.Addr()] = c
 		}

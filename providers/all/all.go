@@ -12,12 +12,13 @@ import (
 	"github.com/mailconf/mailconf/providers/cloudflare"
 	"github.com/mailconf/mailconf/providers/memory"
 	"github.com/mailconf/mailconf/providers/rfc2136"
+	"github.com/mailconf/mailconf/providers/route53"
 	"github.com/mailconf/mailconf/providers/zonefile"
 )
 
 // NewRegistry returns a registry with every built-in provider type:
 // "zonefile" (RFC 1035 master files in a directory), "cloudflare" (the
-// Cloudflare v4 API), "rfc2136" (dynamic
+// Cloudflare v4 API), "route53" (Amazon Route 53), "rfc2136" (dynamic
 // updates signed with TSIG to a primary server) and "memory" (an
 // in-process store for tests and experiments).
 func NewRegistry() *providers.Registry {
@@ -25,6 +26,7 @@ func NewRegistry() *providers.Registry {
 	r.Register(cloudflare.Type, cloudflare.FromConfig)
 	r.Register("memory", memory.FromConfig)
 	r.Register("rfc2136", rfc2136.FromConfig)
+	r.Register("route53", route53.FromConfig)
 	r.Register("zonefile", zonefile.FromConfig)
 	return r
 }
