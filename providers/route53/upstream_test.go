@@ -3,8 +3,8 @@ package route53_test
 import (
 	"testing"
 
-	libdnsroute53 "github.com/libdns/route53"
 	"github.com/libdns/libdns/libdnstest"
+	libdnsroute53 "github.com/libdns/route53"
 
 	"github.com/mailconf/mailconf/providers/route53/r53test"
 )
