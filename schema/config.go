@@ -30,12 +30,14 @@ type Config struct {
 
 	Variables map[string]*Variable
 	Providers []*Provider // sorted by address
+	Senders   []*Sender   // sorted by address
+	Policies  []*Policy   // sorted by name
+	Domains   []*Domain   // sorted by name
+	// Relay is the relay block, or nil.
+	Relay *Relay
 
 	secretsMu sync.Mutex
 	secrets   []string
-	Senders   []*Sender // sorted by address
-	Policies  []*Policy // sorted by name
-	Domains   []*Domain // sorted by name
 }
 
 // minSecret is the shortest value Redact hides: shorter ones (a "1" read

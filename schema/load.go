@@ -92,6 +92,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "sender", LabelNames: []string{"type", "name"}},
 		{Type: "policy", LabelNames: []string{"name"}},
 		{Type: "domain", LabelNames: []string{"name"}},
+		{Type: "relay"},
 	},
 }
 
@@ -137,6 +138,8 @@ func (l *loader) load(bodies []*hcl.BodyContent) hcl.Diagnostics {
 	}
 	diags = append(diags, l.decodeDomains(byType["domain"], ctx)...)
 	diags = append(diags, l.loadKeys()...)
+	diags = append(diags, l.decodeRelay(byType["relay"], ctx)...)
+	diags = append(diags, l.checkRelayDomains()...)
 
 	sort.Slice(l.cfg.Domains, func(i, j int) bool { return l.cfg.Domains[i].Name < l.cfg.Domains[j].Name })
 	return diags
