@@ -119,6 +119,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newPlanCmd(e),
 		newApplyCmd(e),
 		newLintCmd(e),
+		newRelayCmd(e),
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 	)
