@@ -6,7 +6,7 @@ BIN      := bin/mailconf
 PKGS     := ./...
 DEMO_DIR := .demo
 
-.PHONY: build test lint vet fmt-check staticcheck bench demo fuzz clean
+.PHONY: build test lint vet fmt-check staticcheck bench demo fuzz clean relay-cert
 
 # demo is the main job on the embedded default, offline: plan and apply the
 # quickstart against zone files in a scratch copy, then plan again to show
@@ -51,6 +51,15 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# relay-cert makes the self-signed test certificate examples/relay uses
+# (never committed: .gitignore keeps examples/relay/certs/ out).
+relay-cert:
+	mkdir -p examples/relay/certs
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	  -subj "/CN=relay.example.com" -addext "subjectAltName=DNS:relay.example.com,IP:127.0.0.1" \
+	  -keyout examples/relay/certs/relay.key -out examples/relay/certs/relay.crt
+	chmod 600 examples/relay/certs/relay.key
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -269,3 +269,18 @@ func TestProviderEnvUnset(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, errOut)
 	}
 }
+
+func TestRelayQueueCommand(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/relay", dir)
+	code, out, errOut := runCmd(t, nil, "relay", "queue", "-c", dir)
+	if code != 0 || !strings.Contains(out, "The queue is empty.") {
+		t.Errorf("relay queue: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, nil, "relay", "queue", "-c", dir, "delete"); code != 1 || !strings.Contains(errOut, "usage") {
+		t.Errorf("delete without ID: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, nil, "relay", "queue", "-c", "../../examples/quickstart"); code != 1 || !strings.Contains(errOut, "no relay block") {
+		t.Errorf("no relay block: exit %d, %q", code, errOut)
+	}
+}

@@ -104,7 +104,11 @@ opens the spool itself.`,
 			if cfg.Relay == nil {
 				return fmt.Errorf("the configuration in %s has no relay block", cf.dir)
 			}
-			return queueCommand(cmd.Context(), e, cfg.Relay, verb, args[1:])
+			var rest []string
+			if len(args) > 1 {
+				rest = args[1:]
+			}
+			return queueCommand(cmd.Context(), e, cfg.Relay, verb, rest)
 		},
 	}
 	cf.register(cmd)
