@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,7 +41,13 @@ type world struct {
 	sink *sink
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
+	return newWorldKeys(t, "ed", "rsa")
+}
+
+// newWorldKeys builds a world whose example.com signs with the named keys
+// ("ed": Ed25519, "rsa": RSA-2048).
+func newWorldKeys(t testing.TB, use ...string) *world {
 	t.Helper()
 	dir := t.TempDir()
 	keys := filepath.Join("..", "testdata", "error-files", "keys")
@@ -49,7 +56,12 @@ func newWorld(t *testing.T) *world {
 	zone.WriteString("dest 300 IN MX 10 mx.dest.example.\nmx.dest 300 IN A 127.0.0.1\n")
 	var com strings.Builder
 	com.WriteString("$ORIGIN com.\n@ 300 IN SOA ns.com. h.com. 1 3600 600 86400 300\n@ 300 IN NS ns.com.\n")
+	var dkimBlocks strings.Builder
 	for _, k := range []struct{ sel, file string }{{"ed", "ed25519.pem"}, {"rsa", "rsa2048.pem"}} {
+		if !slices.Contains(use, k.sel) {
+			continue
+		}
+		fmt.Fprintf(&dkimBlocks, "  dkim %q {\n    key_file = %q\n  }\n", k.sel, k.file)
 		pem, err := os.ReadFile(filepath.Join(keys, k.file))
 		if err != nil {
 			t.Fatal(err)
@@ -79,18 +91,13 @@ func newWorld(t *testing.T) *world {
 	}
 	cfg := fmt.Sprintf(`
 domain "example.com" {
-  dkim "ed" {
-    key_file = "ed25519.pem"
-  }
-  dkim "rsa" {
-    key_file = "rsa2048.pem"
-  }
-}
+%s}
 
 relay {
   hostname       = "relay.example.com"
   spool_dir      = "spool"
   retry_schedule = ["1s"]
+  max_connections_per_ip = 64
   listener "loopback" {
     address = "127.0.0.1:0"
   }
@@ -99,7 +106,7 @@ relay {
     allowed_from  = ["example.com"]
   }
 }
-`, string(hash))
+`, dkimBlocks.String(), string(hash))
 	if err := os.WriteFile(filepath.Join(dir, "mailconf.hcl"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +123,7 @@ func (w *world) load(t testing.TB) *schema.Config {
 }
 
 // start runs a relay in-process and returns its submission address.
-func (w *world) start(t *testing.T) (*Relay, string) {
+func (w *world) start(t testing.TB) (*Relay, string) {
 	t.Helper()
 	r, err := New(w.load(t), Options{
 		Resolver:     &resolve.Client{Servers: []string{w.dns.Addr()}},
@@ -391,9 +398,11 @@ type sink struct {
 	mu   sync.Mutex
 	msgs [][]byte
 	no   bool
+	// arrived is called with each message's Subject as it arrives.
+	arrived func(subject string)
 }
 
-func newSink(t *testing.T) *sink {
+func newSink(t testing.TB) *sink {
 	t.Helper()
 	s := &sink{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
@@ -470,9 +479,25 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	ss.s.mu.Lock()
-	defer ss.s.mu.Unlock()
 	ss.s.msgs = append(ss.s.msgs, b)
+	arrived := ss.s.arrived
+	ss.s.mu.Unlock()
+	if arrived != nil {
+		arrived(subjectOf(b))
+	}
 	return nil
+}
+
+func subjectOf(msg []byte) string {
+	for _, line := range strings.Split(string(msg), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Subject: "); ok {
+			return v
+		}
+		if line == "" {
+			break
+		}
+	}
+	return ""
 }
 
 func signalContext() (context.Context, context.CancelFunc) {
