@@ -344,6 +344,11 @@ func send(c *smtp.Client, from string, to []string, msg string) (string, error) 
 	if err := c.Mail(from, nil); err != nil {
 		return "", err
 	}
+	return sendData(c, to, msg)
+}
+
+// sendData completes a transaction after MAIL.
+func sendData(c *smtp.Client, to []string, msg string) (string, error) {
 	for _, rcpt := range to {
 		if err := c.Rcpt(rcpt, nil); err != nil {
 			return "", err

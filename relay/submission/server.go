@@ -113,7 +113,8 @@ type Config struct {
 	// and the t= tag of DKIM signatures (set by go-msgauth) use the real
 	// clock.
 	Now func() time.Time
-	// Rand is the source of Message-ID randomness; default crypto/rand.
+	// Rand is the source of Message-ID randomness, read by concurrent
+	// sessions; default crypto/rand.
 	Rand io.Reader
 	// Sleep waits before the reply to an AUTH attempt from an address with
 	// recent failures. Default: a timer that Shutdown cuts short. Tests

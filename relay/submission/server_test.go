@@ -608,3 +608,63 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Errorf("New without a queue: %v", err)
 	}
 }
+
+func TestEHLOCapabilities(t *testing.T) {
+	f := newFixture(t, nil, KindLoopback, KindSubmissions)
+	want := []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "SIZE 26214400", "LIMITS RCPTMAX=100", "AUTH PLAIN LOGIN"}
+	for _, kind := range []string{KindLoopback, KindSubmissions} {
+		c := f.dial(t, kind)
+		for _, capability := range want {
+			name, param, _ := strings.Cut(capability, " ")
+			if ok, got := c.Extension(name); !ok || got != param {
+				t.Errorf("%s: EHLO has %s %q (%v), want %q", kind, name, got, ok, param)
+			}
+		}
+	}
+}
+
+func TestInternationalAddresses(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.ManagedDomains = append(c.ManagedDomains, "xn--bcher-kva.example")
+		c.Users[0].AllowedFrom = append(c.Users[0].AllowedFrom, "BÜCHER.example")
+	}, KindLoopback)
+	c := f.login(t, "alice", alicePass)
+	tests := []struct{ envFrom, headerFrom string }{
+		{"josé@example.com", "José <josé@example.com>"},
+		{"alice@bücher.example", "alice@xn--bcher-kva.example"},
+	}
+	for _, tt := range tests {
+		msg := "From: " + tt.headerFrom + "\r\nTo: carol@elsewhere.example\r\nSubject: olé\r\n\r\nbody\r\n"
+		if err := c.Mail(tt.envFrom, &smtp.MailOptions{UTF8: true}); err != nil {
+			t.Fatalf("MAIL FROM:<%s> SMTPUTF8: %v", tt.envFrom, err)
+		}
+		if _, err := sendData(c, []string{"carol@elsewhere.example"}, msg); err != nil {
+			t.Errorf("%s / %s: %v", tt.envFrom, tt.headerFrom, err)
+		}
+	}
+	items := f.q.Items()
+	if len(items) != 2 {
+		t.Fatalf("queued %d", len(items))
+	}
+	// RFC 6531 section 3.7.3: the trace says UTF8SMTPA for an SMTPUTF8
+	// transaction.
+	if !strings.Contains(string(items[0].body), " with UTF8SMTPA;") {
+		t.Errorf("Received field of an SMTPUTF8 transaction:\n%s", items[0].body)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entropy") }
+
+func TestNoRandomness(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Rand = failingReader{} }, KindLoopback)
+	c := f.login(t, "alice", alicePass)
+	if _, err := send(c, "alice@example.com", []string{"carol@elsewhere.example"}, testMessage); replyCode(err) != "451 4.3.0" {
+		t.Errorf("no Message-ID possible: %v, want 451 4.3.0", err)
+	}
+	// A message with its own Message-ID needs no randomness.
+	if _, err := send(c, "alice@example.com", []string{"carol@elsewhere.example"}, "Message-ID: <a@b.example>\r\n"+testMessage); err != nil {
+		t.Errorf("message with a Message-ID: %v", err)
+	}
+}

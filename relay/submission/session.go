@@ -201,7 +201,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	// RFC 5321 section 4.5.1 lets RCPT TO:<Postmaster> omit the domain,
 	// for the server's own postmaster; this server delivers nothing
-	// itself, so every recipient needs a domain to be relayed to.
+	// itself, so every recipient needs a domain to be relayed to. (go-smtp
+	// v0.25.1's path parser already refuses such a path; the rule stays
+	// here so that it does not depend on that.)
 	if _, err := addressDomain(to); err != nil {
 		return errBadRecipient
 	}
