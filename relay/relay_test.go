@@ -215,7 +215,7 @@ func TestRelayEndToEnd(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for r.Metrics().Delivered() != 1 && time.Now().Before(deadline) {
+	for (r.Metrics().Delivered() != 1 || r.Spool().Len() != 0) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var buf bytes.Buffer
