@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 // readTestdata returns the contents of a file in testdata/.
@@ -210,7 +211,7 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			ps := r.Validate()
-			checkCodes(t, ps)
+			codecheck.Problems(t, Codes, ps)
 			var got []problem
 			for _, p := range ps {
 				if p.Message == "" {
@@ -229,7 +230,7 @@ func TestValidateHandBuiltVersion(t *testing.T) {
 	r := &Record{Version: "DKIM2"}
 	want := []Problem{{Severity: Error, Tag: "v", RFC: "RFC 6376 section 3.6.1", Code: "dkim-version-invalid"}}
 	got := r.Validate()
-	checkCodes(t, got)
+	codecheck.Problems(t, Codes, got)
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Problem{}, "Message")); diff != "" {
 		t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 	}

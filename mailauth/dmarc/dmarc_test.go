@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 func intp(i int) *int { return &i }
@@ -404,7 +405,7 @@ func TestValidate(t *testing.T) {
 					t.Errorf("problem %+v lacks a message or an RFC citation", p)
 				}
 			}
-			checkCodes(t, got)
+			codecheck.Problems(t, Codes, got)
 		})
 	}
 }
@@ -412,7 +413,7 @@ func TestValidate(t *testing.T) {
 func TestValidateMessages(t *testing.T) {
 	r := &Record{P: Reject, PCT: intp(50)}
 	got := r.Validate()
-	checkCodes(t, got)
+	codecheck.Problems(t, Codes, got)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "50%") || !strings.Contains(got[0].Message, "ignore") {
 		t.Errorf("Validate() = %+v, want one warning explaining pct=50", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 // FuzzParse checks that Parse never panics, that whatever it accepts prints
@@ -36,7 +37,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		checkCodes(t, r.Validate())
+		codecheck.Problems(t, Codes, r.Validate())
 		out := r.String()
 		back, err := Parse(out)
 		if err != nil {

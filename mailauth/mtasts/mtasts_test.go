@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 func TestParse(t *testing.T) {
@@ -141,7 +142,7 @@ func TestRecordValidate(t *testing.T) {
 	for _, tt := range recordValidateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in.Validate()
-			checkCodes(t, got)
+			codecheck.Problems(t, Codes, got)
 			if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 			}
@@ -340,7 +341,7 @@ func TestPolicyValidate(t *testing.T) {
 	for _, tt := range policyValidateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in.Validate()
-			checkCodes(t, got)
+			codecheck.Problems(t, Codes, got)
 			if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s\n%+v", diff, got)
 			}

@@ -77,14 +77,7 @@ func TestAnalyzeCountsOverDNS(t *testing.T) {
 				srv.ServFail(name)
 			}
 			client := &resolve.Client{Servers: []string{srv.Addr()}, Attempts: 1}
-			domain := tt.domain
-			if domain == "" {
-				domain = "example.com"
-			}
-			var rec *Record
-			if tt.record != "" {
-				rec = mustParse(t, tt.record)
-			}
+			domain, rec := tt.input(t)
 			a := Analyze(context.Background(), client, domain, rec)
 			if diff := cmp.Diff(tt.want, summarize(a), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Analyze(%q) over DNS mismatch (-want +got):\n%s\nproblems:\n%s", tt.record, diff, problemList(a))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 // baseZone is the DNS the analysis tests share. example.com has A and MX
@@ -94,6 +95,21 @@ type analyzeCase struct {
 	want   outcome
 }
 
+// input returns the domain and the parsed record the case analyzes; the
+// record is nil when the case has Analyze fetch it from DNS.
+func (c analyzeCase) input(t *testing.T) (string, *Record) {
+	t.Helper()
+	domain := c.domain
+	if domain == "" {
+		domain = "example.com"
+	}
+	var rec *Record
+	if c.record != "" {
+		rec = mustParse(t, c.record)
+	}
+	return domain, rec
+}
+
 func analyzeCases() []analyzeCase {
 	ten := "v=spf1 a mx include:_spf.provider.example a:mail.example.com mx:onlymx.example exists:listed.example ptr include:one.example a:www.example.com -all"
 	return []analyzeCase{
@@ -138,6 +154,8 @@ func analyzeCases() []analyzeCase {
 			want: outcome{Codes: []string{codeRedirectIgnored}},
 		},
 		{name: "redirect to a name without SPF", record: "v=spf1 redirect=nospf.example", want: outcome{Lookups: 1, Codes: []string{codeRedirectNoRecord}}},
+		{name: "redirect to a name with two SPF records", record: "v=spf1 redirect=two.example", want: outcome{Lookups: 1, Codes: []string{codeRedirectMultipleRecords}}},
+		{name: "redirect to a record that does not parse", record: "v=spf1 redirect=bad.example", want: outcome{Lookups: 1, Codes: []string{codeRedirectSyntax}}},
 		{name: "macro in include", record: "v=spf1 include:%{d}.spf.example -all", want: outcome{Lookups: 1, Codes: []string{codeMacro}}},
 		{name: "macro in exists", record: "v=spf1 exists:%{i}.list.example -all", want: outcome{Lookups: 1, Codes: []string{codeMacro}}},
 		{name: "macro in a", record: "v=spf1 a:%{l}.example.com -all", want: outcome{Lookups: 1, Codes: []string{codeMacro}}},
@@ -191,14 +209,7 @@ func analyzeCases() []analyzeCase {
 func TestAnalyzeCounts(t *testing.T) {
 	for _, tt := range analyzeCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			domain := tt.domain
-			if domain == "" {
-				domain = "example.com"
-			}
-			var rec *Record
-			if tt.record != "" {
-				rec = mustParse(t, tt.record)
-			}
+			domain, rec := tt.input(t)
 			a := Analyze(context.Background(), baseZone().merge(tt.extra), domain, rec)
 			if diff := cmp.Diff(tt.want, summarize(a), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Analyze(%q) mismatch (-want +got):\n%s\nproblems:\n%s", tt.record, diff, problemList(a))
@@ -217,22 +228,11 @@ func problemList(a *Analysis) string {
 	return b.String()
 }
 
-// checkProblems asserts what every reported problem must have: a message, a
-// citation, and a code listed in Codes with the same severity.
-func checkProblems(t *testing.T, ps []Problem) {
+// checkProblems fails t for every problem that lacks a message, or whose
+// code is not listed in Codes with the problem's severity and citation.
+func checkProblems(t testing.TB, ps []Problem) {
 	t.Helper()
-	for _, p := range ps {
-		i := slices.IndexFunc(Codes, func(c CodeInfo) bool { return c.Code == p.Code })
-		switch {
-		case i < 0:
-			t.Errorf("problem %v has code %q, which Codes does not list", p, p.Code)
-		case Codes[i].Severity != p.Severity:
-			t.Errorf("problem %v has severity %v, Codes says %v", p, p.Severity, Codes[i].Severity)
-		}
-		if p.Message == "" || p.RFC == "" {
-			t.Errorf("problem %+v lacks a message or a citation", p)
-		}
-	}
+	codecheck.Problems(t, Codes, ps)
 }
 
 func TestAnalyzeTree(t *testing.T) {
@@ -384,23 +384,6 @@ func TestNeedsFlattening(t *testing.T) {
 	for _, n := range []int{0, 10, 11} {
 		if got, want := NeedsFlattening(&Analysis{Lookups: n}), n > 10; got != want {
 			t.Errorf("NeedsFlattening(Lookups %d) = %v, want %v", n, got, want)
-		}
-	}
-}
-
-func TestCodes(t *testing.T) {
-	if !slices.IsSortedFunc(Codes, func(a, b CodeInfo) int { return strings.Compare(a.Code, b.Code) }) {
-		t.Error("Codes is not sorted by code")
-	}
-	for i, c := range Codes {
-		if i > 0 && Codes[i-1].Code == c.Code {
-			t.Errorf("code %q listed twice", c.Code)
-		}
-		if !strings.HasPrefix(c.Code, "spf-") || strings.ToLower(c.Code) != c.Code || strings.ContainsAny(c.Code, " _") {
-			t.Errorf("code %q is not kebab-case with the spf- prefix", c.Code)
-		}
-		if c.Severity != Warning && c.Severity != Error || c.Summary == "" || c.RFC == "" {
-			t.Errorf("code %+v lacks a severity, summary or citation", c)
 		}
 	}
 }

@@ -7,7 +7,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestValidate(t *testing.T) {
+// validateTest is one row of TestValidate's table.
+type validateTest struct {
+	name string
+	in   string
+	want []Problem
+}
+
+// validateTests returns TestValidate's table, which TestCodes also runs.
+func validateTests() []validateTest {
 	manyIncludes := "v=spf1"
 	for _, c := range "abcdefghijk" {
 		manyIncludes += " include:" + string(c) + ".example.com"
@@ -19,11 +27,7 @@ func TestValidate(t *testing.T) {
 	}
 	long += " -all"
 
-	tests := []struct {
-		name string
-		in   string
-		want []Problem
-	}{
+	return []validateTest{
 		{name: "clean record", in: "v=spf1 mx include:_spf.example.com ip4:192.0.2.0/24 -all"},
 		{name: "clean redirect record", in: "v=spf1 ip6:2001:db8::/32 redirect=_spf.example.com"},
 		{name: "softfail and exp at the end are clean", in: "v=spf1 a ~all exp=exp.example.com"},
@@ -116,7 +120,10 @@ func TestValidate(t *testing.T) {
 			want: []Problem{{Severity: Warning, Code: "spf-name-too-long", Tag: "a:" + strings.Repeat("x", 64) + ".example.com", RFC: "RFC 1035 section 2.3.4"}},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := mustParse(t, tt.in).Validate()
 			checkProblems(t, got)

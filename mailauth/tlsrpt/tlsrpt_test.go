@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailconf/mailconf/mailauth/internal/codecheck"
 )
 
 func TestParse(t *testing.T) {
@@ -155,7 +156,7 @@ func TestValidate(t *testing.T) {
 	for _, tt := range validateTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			ps := tt.in.Validate()
-			checkCodes(t, ps)
+			codecheck.Problems(t, Codes, ps)
 			var got []problemKey
 			for _, p := range ps {
 				got = append(got, problemKey{p.Severity, p.Tag, p.Code})
@@ -194,7 +195,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		checkCodes(t, r.Validate())
+		codecheck.Problems(t, Codes, r.Validate())
 		out := r.String()
 		back, err := Parse(out)
 		if err != nil {
