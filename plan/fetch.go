@@ -18,14 +18,11 @@ type ReadOptions struct {
 	Concurrency int
 }
 
-// ReadLive finds each domain's zone at its provider and reads every zone
-// once, several zones of a provider at a time. Errors name the provider
-// and the zone or domain.
-func ReadLive(ctx context.Context, desired *Desired, clients map[string]providers.Client, opts ReadOptions) (Live, error) {
-	live := Live{Zones: map[string]string{}, Records: map[string][]Record{}}
-	type zoneKey struct{ provider, zone string }
-	var keys []zoneKey
-	seen := map[zoneKey]bool{}
+// FindZones finds each domain's zone at its provider: the domain's zone
+// attribute, or the longest zone the provider lists that holds it. The
+// result maps domain names to zone names with the trailing dot.
+func FindZones(ctx context.Context, desired *Desired, clients map[string]providers.Client) (map[string]string, error) {
+	zones := map[string]string{}
 	var errs []error
 	// Zones are listed once per provider, not once per domain: a fleet of
 	// a thousand domains on one provider would otherwise list a thousand
@@ -46,30 +43,46 @@ func ReadLive(ctx context.Context, desired *Desired, clients map[string]provider
 		if d.Zone != "" {
 			zone, err = providers.ZoneFor(ctx, c, d.Domain, d.Zone)
 		} else {
-			zones, ok := listed[d.Provider]
+			list, ok := listed[d.Provider]
 			if !ok {
-				zones, err = providers.ListZones(ctx, c)
+				list, err = providers.ListZones(ctx, c)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", d.Provider, err))
-					return live, errors.Join(errs...)
+					return zones, errors.Join(errs...)
 				}
-				listed[d.Provider] = zones
+				listed[d.Provider] = list
 			}
-			zone, err = zones.Find(d.Domain)
+			zone, err = list.Find(d.Domain)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", d.Provider, err))
 			continue
 		}
-		live.Zones[d.Domain] = zone
-		k := zoneKey{d.Provider, zone}
+		zones[d.Domain] = zone
+	}
+	return zones, errors.Join(errs...)
+}
+
+// ReadLive finds each domain's zone at its provider and reads every zone
+// once, several zones of a provider at a time. Errors name the provider
+// and the zone or domain.
+func ReadLive(ctx context.Context, desired *Desired, clients map[string]providers.Client, opts ReadOptions) (Live, error) {
+	live := Live{Records: map[string][]Record{}}
+	zones, err := FindZones(ctx, desired, clients)
+	live.Zones = zones
+	if err != nil {
+		return live, err
+	}
+	type zoneKey struct{ provider, zone string }
+	var keys []zoneKey
+	seen := map[zoneKey]bool{}
+	var errs []error
+	for _, d := range desired.Domains {
+		k := zoneKey{d.Provider, zones[d.Domain]}
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
-	}
-	if len(errs) > 0 {
-		return live, errors.Join(errs...)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].zone < keys[j].zone })
 

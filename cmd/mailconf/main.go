@@ -120,6 +120,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newApplyCmd(e),
 		newLintCmd(e),
 		newRelayCmd(e),
+		newVerifyCmd(e),
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 	)

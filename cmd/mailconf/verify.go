@@ -1,0 +1,232 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailconf/mailconf/plan"
+	"github.com/mailconf/mailconf/verify/propagation"
+)
+
+func newVerifyCmd(e *env) *cobra.Command {
+	var cf configFlags
+	var timeout time.Duration
+	var noProbe bool
+	var format string
+	var nameservers []string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Prove that every authoritative name server serves the configured records",
+		Long: `verify finds each domain's authoritative name servers (the zone's NS records
+and their addresses, or the servers given with --nameserver), asks each of them
+directly, without recursion, for every record set mailconf owns, and compares
+the answers with the configuration. It polls with backoff until all agree or
+--timeout passes, and names the servers that lag and what they still serve.
+
+The mail probe (a DKIM-signed message through mailconf's relay to a receiver
+that evaluates SPF, DKIM and DMARC) is not available yet: run with --no-probe.
+
+Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !noProbe {
+				return errors.New("the mail probe is not available yet; run mailconf verify --no-probe to check propagation on every authoritative server")
+			}
+			if format != "text" && format != "json" && format != "markdown" {
+				return fmt.Errorf("--format must be text, json or markdown, not %q", format)
+			}
+			ctx := cmd.Context()
+			cfg, desired, err := cf.load(e)
+			if err != nil {
+				return err
+			}
+			if err := cf.complete(ctx, e, desired); err != nil {
+				return err
+			}
+			clients, err := buildClients(e, cfg)
+			if err != nil {
+				return err
+			}
+			zones, err := plan.FindZones(ctx, desired, clients)
+			if err != nil {
+				return err
+			}
+			r, err := newResolver(cf.resolver)
+			if err != nil {
+				return err
+			}
+			opts := propagation.Options{
+				Resolver: r,
+				Exchange: r.Exchange,
+				Timeout:  timeout,
+				Progress: func(s propagation.Status) {
+					if !s.Done {
+						writeProgress(e.stderr, &s, e.now)
+					}
+				},
+			}
+			if len(nameservers) > 0 {
+				opts.Nameservers = map[string][]string{}
+				for _, z := range zones {
+					opts.Nameservers[z] = nameservers
+				}
+			}
+			status, waitErr := propagation.Wait(ctx, desired, zones, opts)
+			if status == nil {
+				return waitErr
+			}
+			switch format {
+			case "json":
+				err = writeVerifyJSON(e.stdout, status)
+			case "markdown":
+				err = writeVerifyMarkdown(e.stdout, status)
+			default:
+				err = writeVerifyText(e.stdout, status)
+			}
+			if err != nil {
+				return err
+			}
+			if !status.Verified() {
+				return exitErr{exitChanges}
+			}
+			return nil
+		},
+	}
+	cf.register(cmd)
+	cf.registerResolver(cmd, "to find name servers")
+	cmd.Flags().DurationVar(&timeout, "timeout", propagation.DefaultTimeout, "how long to wait for every server to agree")
+	cmd.Flags().BoolVar(&noProbe, "no-probe", false, "check propagation only, without sending a probe message")
+	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
+	cmd.Flags().StringSliceVar(&nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records (repeatable)")
+	return cmd
+}
+
+// writeProgress prints one line per pass whose outcome changed.
+func writeProgress(w io.Writer, s *propagation.Status, now func() time.Time) {
+	verified := 0
+	for _, d := range s.Domains {
+		if d.Verified {
+			verified++
+		}
+	}
+	fmt.Fprintf(w, "%s  %d of %d domains verified on every authoritative server\n", now().UTC().Format("15:04:05"), verified, len(s.Domains))
+}
+
+func serverList(d propagation.DomainResult) string {
+	var names []string
+	for _, s := range d.Servers {
+		names = append(names, s.Server)
+	}
+	return strings.Join(names, ", ")
+}
+
+func writeVerifyText(w io.Writer, s *propagation.Status) error {
+	bw := &errWriter{w: w}
+	verified := 0
+	for _, d := range s.Domains {
+		if d.Verified {
+			verified++
+			bw.printf("%s  verified on %s (%s)\n", d.Domain, plural(len(d.Servers), "server"), serverList(d))
+			continue
+		}
+		bw.printf("%s  NOT verified\n", d.Domain)
+		if d.Err != nil {
+			bw.printf("  %s\n", d.Err)
+		}
+		for _, srv := range d.Servers {
+			switch {
+			case srv.Err != nil:
+				bw.printf("  %s: %s\n", srv.Server, srv.Err)
+			case !srv.Agrees:
+				for _, m := range srv.Lagging {
+					bw.printf("  %s serves %s %s %s, want %s\n", srv.Server, m.Name, m.Type, quoteAll(m.Got), quoteAll(m.Want))
+				}
+			}
+		}
+	}
+	bw.printf("Verify: %d of %s verified on every authoritative server.\n", verified, pluralDomains(len(s.Domains)))
+	return bw.err
+}
+
+func quoteAll(vs []string) string {
+	if len(vs) == 0 {
+		return "nothing"
+	}
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, " ") + "]"
+}
+
+type verifyJSON struct {
+	Verified bool               `json:"verified"`
+	Domains  []verifyDomainJSON `json:"domains"`
+}
+
+type verifyDomainJSON struct {
+	Domain   string             `json:"domain"`
+	Zone     string             `json:"zone"`
+	Verified bool               `json:"verified"`
+	Error    string             `json:"error,omitempty"`
+	Servers  []verifyServerJSON `json:"servers"`
+}
+
+type verifyServerJSON struct {
+	Server  string                 `json:"server"`
+	Agrees  bool                   `json:"agrees"`
+	Error   string                 `json:"error,omitempty"`
+	Lagging []propagation.Mismatch `json:"lagging,omitempty"`
+}
+
+func writeVerifyJSON(w io.Writer, s *propagation.Status) error {
+	out := verifyJSON{Verified: s.Verified(), Domains: []verifyDomainJSON{}}
+	for _, d := range s.Domains {
+		dj := verifyDomainJSON{Domain: d.Domain, Zone: d.Zone, Verified: d.Verified, Servers: []verifyServerJSON{}}
+		if d.Err != nil {
+			dj.Error = d.Err.Error()
+		}
+		for _, srv := range d.Servers {
+			sj := verifyServerJSON{Server: srv.Server, Agrees: srv.Agrees, Lagging: srv.Lagging}
+			if srv.Err != nil {
+				sj.Error = srv.Err.Error()
+			}
+			dj.Servers = append(dj.Servers, sj)
+		}
+		out.Domains = append(out.Domains, dj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeVerifyMarkdown(w io.Writer, s *propagation.Status) error {
+	bw := &errWriter{w: w}
+	bw.printf("### mailconf verify\n\n| domain | propagation |\n|---|---|\n")
+	for _, d := range s.Domains {
+		state := ":white_check_mark: " + plural(len(d.Servers), "server")
+		if !d.Verified {
+			state = ":x: "
+			var why []string
+			if d.Err != nil {
+				why = append(why, mdEscape(d.Err.Error()))
+			}
+			for _, srv := range d.Servers {
+				if srv.Err != nil {
+					why = append(why, mdEscape(srv.Server+": "+srv.Err.Error()))
+				} else if !srv.Agrees {
+					why = append(why, mdEscape(srv.Server+" lags"))
+				}
+			}
+			state += strings.Join(why, "; ")
+		}
+		bw.printf("| `%s` | %s |\n", d.Domain, state)
+	}
+	return bw.err
+}
