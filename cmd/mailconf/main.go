@@ -121,6 +121,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newLintCmd(e),
 		newRelayCmd(e),
 		newVerifyCmd(e),
+		newProbeCmd(e),
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 	)
