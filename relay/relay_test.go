@@ -291,6 +291,7 @@ func TestRelayCrash(t *testing.T) {
 	acked := map[string]bool{}
 	for round := range 3 {
 		cmd, addr := spawn()
+		want := len(acked) + 50 + 40*round
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
@@ -319,7 +320,17 @@ func TestRelayCrash(t *testing.T) {
 				}
 			})
 		}
-		time.Sleep(time.Duration(300+100*round) * time.Millisecond)
+		// Kill mid-stream: once this round has had some messages
+		// acknowledged (a slow machine, or -race, takes longer to get
+		// there), at a point that differs from round to round.
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n >= want {
+				break
+			}
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		close(stop)
 		wg.Wait()
