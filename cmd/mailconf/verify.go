@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/verify/propagation"
+	"github.com/mailconf/mailconf/verify/published"
 )
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -22,12 +23,16 @@ func newVerifyCmd(e *env) *cobra.Command {
 	var nameservers []string
 	cmd := &cobra.Command{
 		Use:   "verify",
-		Short: "Prove that every authoritative name server serves the configured records",
+		Short: "Prove that every authoritative name server serves the configured records, and that they evaluate as intended",
 		Long: `verify finds each domain's authoritative name servers (the zone's NS records
 and their addresses, or the servers given with --nameserver), asks each of them
 directly, without recursion, for every record set mailconf owns, and compares
 the answers with the configuration. It polls with backoff until all agree or
 --timeout passes, and names the servers that lag and what they still serve.
+Then it evaluates the served records as a receiver would: SPF check_host for
+every address the configuration declares for a domain, each active DKIM key
+published and equal to the configured private key, the DMARC policy found by
+RFC 9989's tree walk, and the BIMI, MTA-STS and TLS-RPT records readable.
 
 The mail probe (a DKIM-signed message through mailconf's relay to a receiver
 that evaluates SPF, DKIM and DMARC) is not available yet: run with --no-probe.
@@ -81,18 +86,25 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if status == nil {
 				return waitErr
 			}
+			// Once served everywhere, the records are evaluated as a
+			// receiver would: SPF for every declared sender address, the
+			// DKIM keys, the DMARC policy by the tree walk.
+			var checks []published.Check
+			if status.Verified() {
+				checks = published.Evaluate(ctx, r, cfg, desired)
+			}
 			switch format {
 			case "json":
-				err = writeVerifyJSON(e.stdout, status)
+				err = writeVerifyJSON(e.stdout, status, checks)
 			case "markdown":
-				err = writeVerifyMarkdown(e.stdout, status)
+				err = writeVerifyMarkdown(e.stdout, status, checks)
 			default:
-				err = writeVerifyText(e.stdout, status)
+				err = writeVerifyText(e.stdout, status, checks)
 			}
 			if err != nil {
 				return err
 			}
-			if !status.Verified() {
+			if !status.Verified() || !allOK(checks) {
 				return exitErr{exitChanges}
 			}
 			return nil
@@ -126,7 +138,16 @@ func serverList(d propagation.DomainResult) string {
 	return strings.Join(names, ", ")
 }
 
-func writeVerifyText(w io.Writer, s *propagation.Status) error {
+func allOK(checks []published.Check) bool {
+	for _, c := range checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return true
+}
+
+func writeVerifyText(w io.Writer, s *propagation.Status, checks []published.Check) error {
 	bw := &errWriter{w: w}
 	verified := 0
 	for _, d := range s.Domains {
@@ -150,7 +171,17 @@ func writeVerifyText(w io.Writer, s *propagation.Status) error {
 			}
 		}
 	}
+	failed := 0
+	for _, c := range checks {
+		if !c.OK {
+			failed++
+			bw.printf("%s  %s %s: %s\n", c.Domain, c.Kind, c.Result, c.Message)
+		}
+	}
 	bw.printf("Verify: %d of %s verified on every authoritative server.\n", verified, pluralDomains(len(s.Domains)))
+	if checks != nil {
+		bw.printf("Published records: %d of %d checks pass as a receiver evaluates them.\n", len(checks)-failed, len(checks))
+	}
 	return bw.err
 }
 
@@ -168,6 +199,8 @@ func quoteAll(vs []string) string {
 type verifyJSON struct {
 	Verified bool               `json:"verified"`
 	Domains  []verifyDomainJSON `json:"domains"`
+	// Checks are the published-record evaluations, once propagated.
+	Checks []published.Check `json:"checks"`
 }
 
 type verifyDomainJSON struct {
@@ -185,8 +218,11 @@ type verifyServerJSON struct {
 	Lagging []propagation.Mismatch `json:"lagging,omitempty"`
 }
 
-func writeVerifyJSON(w io.Writer, s *propagation.Status) error {
-	out := verifyJSON{Verified: s.Verified(), Domains: []verifyDomainJSON{}}
+func writeVerifyJSON(w io.Writer, s *propagation.Status, checks []published.Check) error {
+	out := verifyJSON{Verified: s.Verified() && allOK(checks), Domains: []verifyDomainJSON{}, Checks: checks}
+	if out.Checks == nil {
+		out.Checks = []published.Check{}
+	}
 	for _, d := range s.Domains {
 		dj := verifyDomainJSON{Domain: d.Domain, Zone: d.Zone, Verified: d.Verified, Servers: []verifyServerJSON{}}
 		if d.Err != nil {
@@ -206,7 +242,7 @@ func writeVerifyJSON(w io.Writer, s *propagation.Status) error {
 	return enc.Encode(out)
 }
 
-func writeVerifyMarkdown(w io.Writer, s *propagation.Status) error {
+func writeVerifyMarkdown(w io.Writer, s *propagation.Status, checks []published.Check) error {
 	bw := &errWriter{w: w}
 	bw.printf("### mailconf verify\n\n| domain | propagation |\n|---|---|\n")
 	for _, d := range s.Domains {
@@ -228,5 +264,11 @@ func writeVerifyMarkdown(w io.Writer, s *propagation.Status) error {
 		}
 		bw.printf("| `%s` | %s |\n", d.Domain, state)
 	}
+	for _, c := range checks {
+		if !c.OK {
+			bw.printf("\n- :x: `%s` %s: %s", c.Domain, c.Kind, mdEscape(c.Message))
+		}
+	}
+	bw.printf("\n")
 	return bw.err
 }
