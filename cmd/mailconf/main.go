@@ -107,7 +107,10 @@ func newRootCmd(e *env) *cobra.Command {
 		Use:   "mailconf",
 		Short: "Config-as-code for a domain's mail identity: MX, SPF, DKIM, DMARC, BIMI, MTA-STS, TLS-RPT",
 		Long: `mailconf reads mail domains, their senders and policies from HCL files,
-compiles them into DNS records, and checks them.
+compiles them into DNS records, lints them against the RFCs and the live DNS,
+plans and applies them through DNS providers touching only the records it
+owns, verifies them on every authoritative server, and runs an SMTP relay that
+signs with the keys it manages.
 
 Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 2 the world differs from the declaration.`,
