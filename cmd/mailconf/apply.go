@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,8 @@ import (
 
 func newApplyCmd(e *env) *cobra.Command {
 	var cf configFlags
-	var autoApprove, force bool
+	var autoApprove, force, verify bool
+	var vo verifyOptions
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the live zones match the configuration",
@@ -27,7 +29,11 @@ Dangerous changes (removing every MX, weakening DMARC, removing SPF,
 replacing an active DKIM key, changing more than 30% of the records mailconf
 owns in a zone) need --force.
 
-Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
+With --verify it then waits until every authoritative server serves the
+records and evaluates them as a receiver would (as mailconf verify --no-probe).
+
+Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
+1 error or refused; 2 applied but verification failed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -61,6 +67,9 @@ Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
 				return exitErr{exitError}
 			}
 			if !p.HasChanges() {
+				if verify {
+					return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
+				}
 				return nil
 			}
 			if p.Summary.Dangerous > 0 && !force {
@@ -90,6 +99,10 @@ Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
 				return exitErr{exitError}
 			}
 			fmt.Fprintf(e.stdout, "\nApply complete: %d change(s) made.\n", report.Applied())
+			if verify {
+				fmt.Fprintln(e.stdout)
+				return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
+			}
 			return nil
 		},
 	}
@@ -97,6 +110,10 @@ Exit codes: 0 applied (or nothing to do), 1 error or refused.`,
 	cf.registerResolver(cmd, "when SPF records are flattened")
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&force, "force", false, "allow dangerous changes")
+	cmd.Flags().BoolVar(&verify, "verify", false, "after applying, wait until every authoritative server serves the records and evaluate them (as mailconf verify --no-probe)")
+	cmd.Flags().DurationVar(&vo.timeout, "verify-timeout", 10*time.Minute, "with --verify, how long to wait for every server to agree")
+	cmd.Flags().StringSliceVar(&vo.nameservers, "nameserver", nil, "with --verify, ask this authoritative server `HOST:PORT` instead of the zones' NS records (repeatable)")
+	vo.format = "text"
 	return cmd
 }
 
@@ -122,3 +139,6 @@ func writeReport(e *env, r *plan.Report) {
 		fmt.Fprintln(e.stderr, "  Run mailconf plan to see what remains; apply again to converge.")
 	}
 }
+
+// desiredOf is the compiled configuration a plan run was made from.
+func desiredOf(run *planRun) *plan.Desired { return run.desired }

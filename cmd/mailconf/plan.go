@@ -78,6 +78,7 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 type planRun struct {
 	cfg     *schema.Config
 	clients map[string]providers.Client
+	desired *plan.Desired
 	live    plan.Live
 	plan    *plan.Plan
 }
@@ -111,7 +112,7 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if err != nil {
 		return nil, err
 	}
-	return &planRun{cfg: cfg, clients: clients, live: live, plan: plan.Diff(desired, live)}, nil
+	return &planRun{cfg: cfg, clients: clients, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
 }
 
 // offlineLint runs lint's offline checks and stops on their errors.

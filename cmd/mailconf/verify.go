@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailconf/mailconf/plan"
+	"github.com/mailconf/mailconf/providers"
+	"github.com/mailconf/mailconf/schema"
 	"github.com/mailconf/mailconf/verify/propagation"
 	"github.com/mailconf/mailconf/verify/published"
 )
@@ -58,56 +61,7 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err != nil {
 				return err
 			}
-			zones, err := plan.FindZones(ctx, desired, clients)
-			if err != nil {
-				return err
-			}
-			r, err := newResolver(cf.resolver)
-			if err != nil {
-				return err
-			}
-			opts := propagation.Options{
-				Resolver: r,
-				Exchange: r.Exchange,
-				Timeout:  timeout,
-				Progress: func(s propagation.Status) {
-					if !s.Done {
-						writeProgress(e.stderr, &s, e.now)
-					}
-				},
-			}
-			if len(nameservers) > 0 {
-				opts.Nameservers = map[string][]string{}
-				for _, z := range zones {
-					opts.Nameservers[z] = nameservers
-				}
-			}
-			status, waitErr := propagation.Wait(ctx, desired, zones, opts)
-			if status == nil {
-				return waitErr
-			}
-			// Once served everywhere, the records are evaluated as a
-			// receiver would: SPF for every declared sender address, the
-			// DKIM keys, the DMARC policy by the tree walk.
-			var checks []published.Check
-			if status.Verified() {
-				checks = published.Evaluate(ctx, r, cfg, desired)
-			}
-			switch format {
-			case "json":
-				err = writeVerifyJSON(e.stdout, status, checks)
-			case "markdown":
-				err = writeVerifyMarkdown(e.stdout, status, checks)
-			default:
-				err = writeVerifyText(e.stdout, status, checks)
-			}
-			if err != nil {
-				return err
-			}
-			if !status.Verified() || !allOK(checks) {
-				return exitErr{exitChanges}
-			}
-			return nil
+			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers}, cfg, desired, clients)
 		},
 	}
 	cf.register(cmd)
@@ -117,6 +71,67 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	cmd.Flags().StringSliceVar(&nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records (repeatable)")
 	return cmd
+}
+
+type verifyOptions struct {
+	timeout     time.Duration
+	format      string
+	nameservers []string
+}
+
+// runVerify waits until every authoritative server serves the desired
+// records, then evaluates them as a receiver would, and reports.
+func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, cfg *schema.Config, desired *plan.Desired, clients map[string]providers.Client) error {
+	zones, err := plan.FindZones(ctx, desired, clients)
+	if err != nil {
+		return err
+	}
+	r, err := newResolver(resolver)
+	if err != nil {
+		return err
+	}
+	opts := propagation.Options{
+		Resolver: r,
+		Exchange: r.Exchange,
+		Timeout:  vo.timeout,
+		Progress: func(s propagation.Status) {
+			if !s.Done {
+				writeProgress(e.stderr, &s, e.now)
+			}
+		},
+	}
+	if len(vo.nameservers) > 0 {
+		opts.Nameservers = map[string][]string{}
+		for _, z := range zones {
+			opts.Nameservers[z] = vo.nameservers
+		}
+	}
+	status, waitErr := propagation.Wait(ctx, desired, zones, opts)
+	if status == nil {
+		return waitErr
+	}
+	// Once served everywhere, the records are evaluated as a receiver
+	// would: SPF for every declared sender address, the DKIM keys, the
+	// DMARC policy by the tree walk.
+	var checks []published.Check
+	if status.Verified() {
+		checks = published.Evaluate(ctx, r, cfg, desired)
+	}
+	switch vo.format {
+	case "json":
+		err = writeVerifyJSON(e.stdout, status, checks)
+	case "markdown":
+		err = writeVerifyMarkdown(e.stdout, status, checks)
+	default:
+		err = writeVerifyText(e.stdout, status, checks)
+	}
+	if err != nil {
+		return err
+	}
+	if !status.Verified() || !allOK(checks) {
+		return exitErr{exitChanges}
+	}
+	return nil
 }
 
 // writeProgress prints one line per pass whose outcome changed.

@@ -47,6 +47,12 @@ func TestVerifyPropagation(t *testing.T) {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// apply --verify: nothing left to apply, then the same verification.
+	code, out, errOut = runCmd(t, nil, "apply", "-c", dir, "--auto-approve", "--verify", "--nameserver", ns1.Addr(), "--nameserver", ns2.Addr(), "--resolver", ns1.Addr())
+	if code != 0 || !strings.Contains(out, "13 of 13 checks pass") {
+		t.Fatalf("apply --verify: exit %d\n%s%s", code, out, errOut)
+	}
+
 	stale := dnstest.NewServer(t, before...)
 	code, out, _ = runCmd(t, nil, "verify", "-c", dir, "--no-probe", "--nameserver", ns1.Addr(), "--nameserver", stale.Addr(), "--resolver", ns1.Addr(), "--timeout", "1s")
 	if code != 2 || !strings.Contains(out, stale.Addr()) || !strings.Contains(out, "NOT verified") {
