@@ -9,8 +9,9 @@ DEMO_DIR := .demo
 .PHONY: build test lint vet fmt-check staticcheck bench demo fuzz clean relay-cert
 
 # demo is the main job on the embedded default, offline: plan and apply the
-# quickstart against zone files in a scratch copy, then plan again to show
-# that nothing is left to do.
+# quickstart against zone files in a scratch copy, plan again to show that
+# nothing is left to do, and verify in the lab: propagation, the published
+# records, and a probe from each domain through the relay to a receiver.
 demo: build
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp -R examples/quickstart/. $(DEMO_DIR)/
 	@echo "== mailconf plan -c $(DEMO_DIR)"
@@ -19,6 +20,8 @@ demo: build
 	$(BIN) apply -c $(DEMO_DIR) --auto-approve
 	@echo "== mailconf plan -c $(DEMO_DIR) --detailed-exitcode   (0: nothing left to do)"
 	$(BIN) plan -c $(DEMO_DIR) --detailed-exitcode
+	@echo "== mailconf verify -c $(DEMO_DIR) --lab   (in-process DNS, relay and receiver, offline)"
+	$(BIN) verify -c $(DEMO_DIR) --lab
 	@echo "The zone files mailconf wrote are in $(DEMO_DIR)/zones/."
 
 build:

@@ -29,6 +29,12 @@ type Relay struct {
 	MaxQueueLifetime        time.Duration
 	Smarthost               *Smarthost
 	MetricsListen           string
+	// Addresses are the public addresses the relay sends from: SPF must
+	// authorize them for every domain its users send as. verify checks
+	// that, and the offline lab stands the relay at the first of them.
+	Addresses []netip.Addr
+	// AddressesRange is where addresses is set, for diagnostics.
+	AddressesRange hcl.Range
 }
 
 // Listener kinds.
@@ -80,6 +86,7 @@ var relaySchema = &hcl.BodySchema{
 		{Name: "tls_cert_file"}, {Name: "tls_key_file"},
 		{Name: "max_message_bytes"}, {Name: "max_recipients"}, {Name: "max_connections_per_ip"},
 		{Name: "retry_schedule"}, {Name: "max_queue_lifetime"}, {Name: "metrics_listen"},
+		{Name: "addresses"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "listener", LabelNames: []string{"kind"}},
@@ -183,6 +190,17 @@ func (l *loader) decodeRelay(blocks []*hcl.Block, ctx *hcl.EvalContext) hcl.Diag
 				a.errorf(v.Range, "Invalid queue lifetime", "%q is not a positive duration such as \"120h\" (5 days, the default).", v.Value)
 			} else {
 				r.MaxQueueLifetime = d
+			}
+		}
+		if v := a.strs("addresses"); v.Set {
+			r.AddressesRange = v.Range
+			for i, s := range v.Value {
+				ip, err := netip.ParseAddr(s)
+				if err != nil || ip.Zone() != "" {
+					a.errorf(v.ElemRange(i), "Invalid relay address", "%q is not an IP address; addresses lists the public IPv4 and IPv6 addresses the relay sends from, such as \"203.0.113.10\".", s)
+					continue
+				}
+				r.Addresses = append(r.Addresses, ip.Unmap())
 			}
 		}
 		if v := a.str("metrics_listen"); v.Set {

@@ -280,7 +280,7 @@ func TestRelayQueueCommand(t *testing.T) {
 	if code, _, errOut := runCmd(t, nil, "relay", "queue", "-c", dir, "delete"); code != 1 || !strings.Contains(errOut, "usage") {
 		t.Errorf("delete without ID: exit %d, %q", code, errOut)
 	}
-	if code, _, errOut := runCmd(t, nil, "relay", "queue", "-c", "../../examples/quickstart"); code != 1 || !strings.Contains(errOut, "no relay block") {
+	if code, _, errOut := runCmd(t, nil, "relay", "queue", "-c", "../../examples/parked"); code != 1 || !strings.Contains(errOut, "no relay block") {
 		t.Errorf("no relay block: exit %d, %q", code, errOut)
 	}
 }

@@ -13,7 +13,10 @@ import (
 
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/providers"
+	"github.com/mailconf/mailconf/resolve"
 	"github.com/mailconf/mailconf/schema"
+	"github.com/mailconf/mailconf/verify/lab"
+	"github.com/mailconf/mailconf/verify/probe"
 	"github.com/mailconf/mailconf/verify/propagation"
 	"github.com/mailconf/mailconf/verify/published"
 )
@@ -21,7 +24,7 @@ import (
 func newVerifyCmd(e *env) *cobra.Command {
 	var cf configFlags
 	var timeout time.Duration
-	var noProbe bool
+	var noProbe, useLab bool
 	var format string
 	var nameservers []string
 	cmd := &cobra.Command{
@@ -37,14 +40,18 @@ every address the configuration declares for a domain, each active DKIM key
 published and equal to the configured private key, the DMARC policy found by
 RFC 9989's tree walk, and the BIMI, MTA-STS and TLS-RPT records readable.
 
-The mail probe (a DKIM-signed message through mailconf's relay to a receiver
-that evaluates SPF, DKIM and DMARC) is not available yet: run with --no-probe.
+With --lab, everything runs offline on loopback: the zones as the providers
+hold them are served by an in-process DNS server, and each domain with an
+active DKIM key sends a probe through mailconf's relay (the relay block) to an
+in-process receiver that evaluates SPF, DKIM and DMARC as a mailbox provider
+does; the receiver sees the relay at its first relay.addresses entry. Probing
+real mail servers is not available yet: without --lab, use --no-probe.
 
 Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !noProbe {
-				return errors.New("the mail probe is not available yet; run mailconf verify --no-probe to check propagation on every authoritative server")
+			if !noProbe && !useLab {
+				return errors.New("the mail probe runs in the offline lab for now: use mailconf verify --lab, or --no-probe to check propagation and the published records only")
 			}
 			if format != "text" && format != "json" && format != "markdown" {
 				return fmt.Errorf("--format must be text, json or markdown, not %q", format)
@@ -61,13 +68,14 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err != nil {
 				return err
 			}
-			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers}, cfg, desired, clients)
+			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, lab: useLab && !noProbe}, cfg, desired, clients)
 		},
 	}
 	cf.register(cmd)
 	cf.registerResolver(cmd, "to find name servers")
 	cmd.Flags().DurationVar(&timeout, "timeout", propagation.DefaultTimeout, "how long to wait for every server to agree")
 	cmd.Flags().BoolVar(&noProbe, "no-probe", false, "check propagation only, without sending a probe message")
+	cmd.Flags().BoolVar(&useLab, "lab", false, "run offline: serve the zones as the providers hold them from an in-process DNS server, and send each domain's probe through mailconf's relay to an in-process receiver")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	cmd.Flags().StringSliceVar(&nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records (repeatable)")
 	return cmd
@@ -77,16 +85,88 @@ type verifyOptions struct {
 	timeout     time.Duration
 	format      string
 	nameservers []string
+	lab         bool
+}
+
+// probeChecks sends each domain's probe through the lab's relay and checks
+// the receiver's verdict: SPF pass, every active key's signature passing,
+// DMARC pass.
+func probeChecks(ctx context.Context, l *lab.Lab, cfg *schema.Config) []published.Check {
+	var out []published.Check
+	for _, d := range cfg.Domains {
+		var selectors []string
+		for _, k := range d.DKIM {
+			if k.StateOr() == schema.DKIMActive && k.PublicKey != nil {
+				selectors = append(selectors, k.Selector)
+			}
+		}
+		if d.Parked || len(selectors) == 0 {
+			continue
+		}
+		c := published.Check{Domain: d.Name, Kind: "probe", Subject: probe.DefaultFrom(d.Name)}
+		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		v, err := l.Probe(pctx, d.Name)
+		cancel()
+		if err != nil {
+			c.Result, c.Message = "error", err.Error()
+			out = append(out, c)
+			continue
+		}
+		var problems []string
+		if v.SPF.Result != "pass" {
+			problems = append(problems, fmt.Sprintf("SPF %s for %s (%s)", v.SPF.Result, v.SPF.Domain, v.SPF.Explanation))
+		}
+		passed := map[string]bool{}
+		for _, dk := range v.DKIM {
+			if dk.Result == "pass" && dk.Domain == d.Name {
+				passed[dk.Selector] = true
+			}
+		}
+		for _, sel := range selectors {
+			if !passed[sel] {
+				problems = append(problems, fmt.Sprintf("no passing DKIM signature with selector %s", sel))
+			}
+		}
+		if v.DMARC.Result != "pass" {
+			problems = append(problems, fmt.Sprintf("DMARC %s (SPF aligned %v, DKIM aligned %v)", v.DMARC.Result, v.DMARC.SPFAligned, v.DMARC.DKIMAligned))
+		}
+		if len(problems) == 0 {
+			c.OK, c.Result = true, "pass"
+			c.Message = fmt.Sprintf("probe: SPF pass, DKIM pass (%s), DMARC pass (policy %s)", strings.Join(selectors, ", "), v.DMARC.Policy)
+		} else {
+			c.Result = "fail"
+			c.Message = "probe: " + strings.Join(problems, "; ")
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // runVerify waits until every authoritative server serves the desired
 // records, then evaluates them as a receiver would, and reports.
 func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, cfg *schema.Config, desired *plan.Desired, clients map[string]providers.Client) error {
-	zones, err := plan.FindZones(ctx, desired, clients)
-	if err != nil {
-		return err
+	var r *resolve.Client
+	var l *lab.Lab
+	if vo.lab {
+		// The lab serves the zones as the providers hold them now.
+		live, err := plan.ReadLive(ctx, desired, clients, plan.ReadOptions{})
+		if err != nil {
+			return err
+		}
+		l, err = lab.Start(ctx, cfg, live.Records)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		r = l.Resolver
+		vo.nameservers = []string{l.DNS.Addr()}
+	} else {
+		var err error
+		if r, err = newResolver(resolver); err != nil {
+			return err
+		}
 	}
-	r, err := newResolver(resolver)
+	zones, err := plan.FindZones(ctx, desired, clients)
 	if err != nil {
 		return err
 	}
@@ -106,7 +186,12 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 			opts.Nameservers[z] = vo.nameservers
 		}
 	}
-	status, waitErr := propagation.Wait(ctx, desired, zones, opts)
+	// The lab's zones cannot change while it runs: one pass says all.
+	wait := propagation.Wait
+	if l != nil {
+		wait = propagation.Check
+	}
+	status, waitErr := wait(ctx, desired, zones, opts)
 	if status == nil {
 		return waitErr
 	}
@@ -114,8 +199,13 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 	// would: SPF for every declared sender address, the DKIM keys, the
 	// DMARC policy by the tree walk.
 	var checks []published.Check
-	if status.Verified() {
+	// In the lab the evaluation runs even when a record differs: it says
+	// what the difference does to mail.
+	if status.Verified() || l != nil {
 		checks = published.Evaluate(ctx, r, cfg, desired)
+		if l != nil {
+			checks = append(checks, probeChecks(ctx, l, cfg)...)
+		}
 	}
 	switch vo.format {
 	case "json":
@@ -191,6 +281,8 @@ func writeVerifyText(w io.Writer, s *propagation.Status, checks []published.Chec
 		if !c.OK {
 			failed++
 			bw.printf("%s  %s %s: %s\n", c.Domain, c.Kind, c.Result, c.Message)
+		} else if c.Kind == "probe" {
+			bw.printf("%s  %s\n", c.Domain, c.Message)
 		}
 	}
 	bw.printf("Verify: %d of %s verified on every authoritative server.\n", verified, pluralDomains(len(s.Domains)))

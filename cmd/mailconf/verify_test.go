@@ -63,3 +63,92 @@ func TestVerifyPropagation(t *testing.T) {
 		t.Errorf("verify without --no-probe: exit %d, %q", code, errOut)
 	}
 }
+
+// TestVerifyLab runs the README's demo loop in-process: apply the
+// quickstart, then verify in the lab, probes included.
+func TestVerifyLab(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/quickstart", dir)
+	if code, out, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+		t.Fatalf("apply: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := runCmd(t, nil, "verify", "-c", dir, "--lab")
+	if code != 0 {
+		t.Fatalf("verify --lab: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"example.com  probe: SPF pass, DKIM pass (s2026a, s2026e), DMARC pass (policy reject)",
+		"example.net  probe: SPF pass, DKIM pass (s2026e), DMARC pass (policy reject)",
+		"15 of 15 checks pass",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestVerifyLabFailures: each failure is detected and explained.
+func TestVerifyLabFailures(t *testing.T) {
+	t.Run("relay address not in SPF", func(t *testing.T) {
+		dir := t.TempDir()
+		copyDir(t, "../../examples/quickstart", dir)
+		if code, _, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+			t.Fatal(errOut)
+		}
+		// The relay moved to an address no sender declares.
+		cfg := filepath.Join(dir, "mailconf.hcl")
+		b, _ := os.ReadFile(cfg)
+		if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), `addresses = ["203.0.113.10", "2001:db8::10"]`, `addresses = ["198.51.100.77"]`, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := runCmd(t, nil, "verify", "-c", dir, "--lab")
+		if code != 2 {
+			t.Fatalf("exit %d, want 2\n%s", code, out)
+		}
+		for _, want := range []string{
+			"SPF: 198.51.100.77, an address of mailconf's relay, is not authorized (fail)",
+			"add it to a sender of example.com",
+			// DMARC still passes through the aligned DKIM signatures.
+			"example.com  probe fail: probe: SPF fail for example.com",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, "DMARC fail") {
+			t.Errorf("DMARC must still pass through DKIM:\n%s", out)
+		}
+	})
+	t.Run("DKIM key in DNS differs from the signing key", func(t *testing.T) {
+		dir := t.TempDir()
+		copyDir(t, "../../examples/quickstart", dir)
+		if code, _, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+			t.Fatal(errOut)
+		}
+		// Someone published another key at example.net's selector.
+		zf := filepath.Join(dir, "zones", "example.net.zone")
+		b, _ := os.ReadFile(zf)
+		lines := strings.Split(string(b), "\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, "s2026e._domainkey") {
+				lines[i] = `s2026e._domainkey 3600 IN TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="`
+			}
+		}
+		if err := os.WriteFile(zf, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := runCmd(t, nil, "verify", "-c", dir, "--lab")
+		if code != 2 {
+			t.Fatalf("exit %d, want 2\n%s", code, out)
+		}
+		for _, want := range []string{
+			"serves s2026e._domainkey.example.net TXT",
+			"the key at s2026e._domainkey.example.net is not the public half",
+			"no passing DKIM signature with selector s2026e",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}

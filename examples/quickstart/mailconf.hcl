@@ -72,3 +72,22 @@ domain "example.net" {
     mode = "testing"
   }
 }
+
+# mailconf's own relay: it signs with the keys above and sends from the
+# addresses sender.custom.relay authorizes. `mailconf verify --lab` (the last
+# step of `make demo`) sends each domain's probe through it, offline.
+relay {
+  hostname  = "relay.example.com"
+  spool_dir = "spool"
+  addresses = ["203.0.113.10", "2001:db8::10"]
+
+  listener "loopback" {
+    address = "127.0.0.1:2525"
+  }
+
+  user "alice" {
+    # bcrypt of "example-password": an example credential, never use it.
+    password_hash = "$2a$12$KfZ.8g7n9KMozBManGKkAuQ1qRqczOIaEpFHQi9B5BZkSFBDBdST2"
+    allowed_from  = ["example.com", "example.net"]
+  }
+}

@@ -53,7 +53,7 @@ func Evaluate(ctx context.Context, r resolve.Resolver, cfg *schema.Config, desir
 		if dr == nil {
 			continue
 		}
-		out = append(out, spfChecks(ctx, r, d, dr)...)
+		out = append(out, spfChecks(ctx, r, cfg.Relay, d, dr)...)
 		out = append(out, dkimChecks(ctx, r, d)...)
 		out = append(out, dmarcCheck(ctx, r, d))
 		out = append(out, parseChecks(ctx, r, d, dr)...)
@@ -66,12 +66,13 @@ func Evaluate(ctx context.Context, r resolve.Resolver, cfg *schema.Config, desir
 type senderAddr struct {
 	ip     netip.Addr
 	source string
+	relay  bool // an address of mailconf's relay, not declared by a sender
 }
 
-func senderAddrs(d *schema.Domain) []senderAddr {
+func senderAddrs(relay *schema.Relay, d *schema.Domain) []senderAddr {
 	var out []senderAddr
 	seen := map[netip.Addr]bool{}
-	add := func(term, source string) {
+	add := func(term, source string, relay bool) {
 		kind, v, ok := strings.Cut(term, ":")
 		if !ok || kind != "ip4" && kind != "ip6" {
 			return
@@ -86,26 +87,48 @@ func senderAddrs(d *schema.Domain) []senderAddr {
 		}
 		if !seen[ip] {
 			seen[ip] = true
-			out = append(out, senderAddr{ip: ip, source: source})
+			out = append(out, senderAddr{ip: ip, source: source, relay: relay})
 		}
 	}
 	for _, s := range d.Senders {
 		for _, t := range s.SPF {
-			add(t, s.Addr())
+			add(t, s.Addr(), false)
 		}
 	}
 	if d.SPF != nil {
 		for _, v := range d.SPF.IP4.Value {
-			add("ip4:"+v, "the spf block")
+			add("ip4:"+v, "the spf block", false)
 		}
 		for _, v := range d.SPF.IP6.Value {
-			add("ip6:"+v, "the spf block")
+			add("ip6:"+v, "the spf block", false)
+		}
+	}
+	// mailconf's own relay sends for every domain one of its users may
+	// send as.
+	if relay != nil && relaySends(relay, d.Name) {
+		for _, ip := range relay.Addresses {
+			kind := "ip4:"
+			if ip.Is6() {
+				kind = "ip6:"
+			}
+			add(kind+ip.String(), "relay.addresses", true)
 		}
 	}
 	return out
 }
 
-func spfChecks(ctx context.Context, r resolve.Resolver, d *schema.Domain, dr *plan.DomainRecords) []Check {
+func relaySends(relay *schema.Relay, domain string) bool {
+	for _, u := range relay.Users {
+		for _, d := range u.AllowedFrom {
+			if d == domain {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func spfChecks(ctx context.Context, r resolve.Resolver, relay *schema.Relay, d *schema.Domain, dr *plan.DomainRecords) []Check {
 	if d.Parked {
 		return nil
 	}
@@ -114,16 +137,16 @@ func spfChecks(ctx context.Context, r resolve.Resolver, d *schema.Domain, dr *pl
 		record = rs.Values[0]
 	}
 	var out []Check
-	for _, a := range senderAddrs(d) {
+	for _, a := range senderAddrs(relay, d) {
 		res := receiver.CheckSPF(ctx, r, a.ip, Helo, "mailconf-probe@"+d.Name)
 		c := Check{Domain: d.Name, Kind: "spf", Subject: a.ip.String(), Result: res.Result, OK: res.Result == "pass"}
-		if c.OK {
-			c.Message = fmt.Sprintf("%s is authorized (%s)", a.ip, a.source)
-		} else {
-			c.Message = fmt.Sprintf("SPF: %s is not authorized (%s) by %q; add it to %s, then plan and apply", a.ip, res.Result, record, a.source)
-			if res.Explanation != "" {
-				c.Message += " (" + res.Explanation + ")"
-			}
+		switch {
+		case c.OK:
+			c.Message = fmt.Sprintf("%s is authorized (declared by %s)", a.ip, a.source)
+		case a.relay:
+			c.Message = fmt.Sprintf("SPF: %s, an address of mailconf's relay, is not authorized (%s) by %q; add it to a sender of %s (such as a custom sender's ip4/ip6), then plan and apply", a.ip, res.Result, record, d.Name)
+		default:
+			c.Message = fmt.Sprintf("SPF: %s is not authorized (%s) by %q, though %s declares it: the published record is not the configured one; apply the plan", a.ip, res.Result, record, a.source)
 		}
 		out = append(out, c)
 	}

@@ -126,7 +126,7 @@ func TestEvaluateFailures(t *testing.T) {
 		byKey[c.Domain+" "+c.Kind+" "+c.Subject] = c
 	}
 	spf := byKey["example.com spf 203.0.113.10"]
-	if spf.OK || spf.Result != "fail" || !strings.Contains(spf.Message, "add it to sender.custom.relay") {
+	if spf.OK || spf.Result != "fail" || !strings.Contains(spf.Message, "though sender.custom.relay declares it") {
 		t.Errorf("SPF failure not explained: %+v", spf)
 	}
 	if dk := byKey["example.com dkim s1"]; dk.OK || !strings.Contains(dk.Message, "not the public half") {

@@ -58,6 +58,10 @@ type Server struct {
 	MaxMessageBytes int64            // zero means DefaultMaxMessageBytes
 	EvalTimeout     time.Duration    // bound of one evaluation; zero means DefaultEvalTimeout
 	Now             func() time.Time // the clock; nil means time.Now
+	// ClientIP, when set, maps the connecting address to the address SPF
+	// evaluates. Only the offline lab sets it: its relay connects from
+	// loopback but stands for a relay at its public address.
+	ClientIP func(netip.Addr) netip.Addr
 
 	mu      sync.Mutex
 	entries map[string]entry
@@ -185,6 +189,9 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	sess := &session{s: s, helo: c.Hostname()}
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
 		sess.ip = ap.Addr().Unmap()
+	}
+	if s.ClientIP != nil {
+		sess.ip = s.ClientIP(sess.ip)
 	}
 	return sess, nil
 }
