@@ -35,6 +35,8 @@ type Config struct {
 	Domains   []*Domain   // sorted by name
 	// Relay is the relay block, or nil.
 	Relay *Relay
+	// Probe is the probe block, or nil.
+	Probe *Probe
 
 	secretsMu sync.Mutex
 	secrets   []string

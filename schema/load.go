@@ -93,6 +93,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "policy", LabelNames: []string{"name"}},
 		{Type: "domain", LabelNames: []string{"name"}},
 		{Type: "relay"},
+		{Type: "probe"},
 	},
 }
 
@@ -140,6 +141,7 @@ func (l *loader) load(bodies []*hcl.BodyContent) hcl.Diagnostics {
 	diags = append(diags, l.loadKeys()...)
 	diags = append(diags, l.decodeRelay(byType["relay"], ctx)...)
 	diags = append(diags, l.checkRelayDomains()...)
+	diags = append(diags, l.decodeProbe(byType["probe"], ctx)...)
 
 	sort.Slice(l.cfg.Domains, func(i, j int) bool { return l.cfg.Domains[i].Name < l.cfg.Domains[j].Name })
 	return diags

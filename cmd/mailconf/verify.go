@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -19,6 +23,7 @@ import (
 	"github.com/mailconf/mailconf/verify/probe"
 	"github.com/mailconf/mailconf/verify/propagation"
 	"github.com/mailconf/mailconf/verify/published"
+	"github.com/mailconf/mailconf/verify/receiver"
 )
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -50,9 +55,6 @@ real mail servers is not available yet: without --lab, use --no-probe.
 Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !noProbe && !useLab {
-				return errors.New("the mail probe runs in the offline lab for now: use mailconf verify --lab, or --no-probe to check propagation and the published records only")
-			}
 			if format != "text" && format != "json" && format != "markdown" {
 				return fmt.Errorf("--format must be text, json or markdown, not %q", format)
 			}
@@ -61,6 +63,9 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err != nil {
 				return err
 			}
+			if !noProbe && !useLab && cfg.Probe == nil {
+				return errors.New("verify sends each domain's probe as the probe block says: add a probe block, or use --lab (offline) or --no-probe (propagation and published records only)")
+			}
 			if err := cf.complete(ctx, e, desired); err != nil {
 				return err
 			}
@@ -68,7 +73,7 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err != nil {
 				return err
 			}
-			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, lab: useLab && !noProbe}, cfg, desired, clients)
+			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, lab: useLab && !noProbe, probe: !useLab && !noProbe}, cfg, desired, clients)
 		},
 	}
 	cf.register(cmd)
@@ -86,21 +91,142 @@ type verifyOptions struct {
 	format      string
 	nameservers []string
 	lab         bool
+	// probe sends probes as the probe block says (outside the lab).
+	probe bool
+}
+
+// judge checks a receiver's verdict on a domain's probe: SPF pass, every
+// active selector's signature passing, DMARC pass.
+func judge(c *published.Check, selectors []string, v *receiver.Verdict) {
+	var problems []string
+	if v.SPF.Result != "pass" {
+		problems = append(problems, fmt.Sprintf("SPF %s for %s (%s)", v.SPF.Result, v.SPF.Domain, v.SPF.Explanation))
+	}
+	passed := map[string]bool{}
+	for _, dk := range v.DKIM {
+		if dk.Result == "pass" && dk.Domain == c.Domain {
+			passed[dk.Selector] = true
+		}
+	}
+	for _, sel := range selectors {
+		if !passed[sel] {
+			problems = append(problems, fmt.Sprintf("no passing DKIM signature with selector %s", sel))
+		}
+	}
+	if v.DMARC.Result != "pass" {
+		problems = append(problems, fmt.Sprintf("DMARC %s (SPF aligned %v, DKIM aligned %v)", v.DMARC.Result, v.DMARC.SPFAligned, v.DMARC.DKIMAligned))
+	}
+	if len(problems) == 0 {
+		c.OK, c.Result = true, "pass"
+		c.Message = fmt.Sprintf("probe: SPF pass, DKIM pass (%s), DMARC pass (policy %s)", strings.Join(selectors, ", "), v.DMARC.Policy)
+		return
+	}
+	c.Result = "fail"
+	c.Message = "probe: " + strings.Join(problems, "; ")
+}
+
+// probeDomains are the domains that send probes: those with an active key.
+func probeDomains(cfg *schema.Config) map[string][]string {
+	out := map[string][]string{}
+	for _, d := range cfg.Domains {
+		if d.Parked {
+			continue
+		}
+		for _, k := range d.DKIM {
+			if k.StateOr() == schema.DKIMActive && k.PublicKey != nil {
+				out[d.Name] = append(out[d.Name], k.Selector)
+			}
+		}
+	}
+	return out
+}
+
+// remoteProbes sends each domain's probe as the probe block says: through
+// a running relay (or the relay block's relay, in-process) to a receiver
+// or a real mailbox, and reads the verdict back. A failure to reach the
+// relay, the receiver or the mailbox is an error: verify could not run.
+func remoteProbes(ctx context.Context, e *env, cfg *schema.Config, r *resolve.Client) ([]published.Check, error) {
+	pc := cfg.Probe
+	var submit *probe.Submitter
+	if pc.Relay != nil {
+		submit = &probe.Submitter{Addr: pc.Relay.Address, Username: pc.Relay.Username, Password: pc.Relay.Password, ImplicitTLS: pc.Relay.ImplicitTLS, TLSConfig: tlsFor(pc.Relay.Address, pc.Relay.ImplicitTLS)}
+	} else {
+		s, stop, err := lab.StartRelay(ctx, cfg, r, "")
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		submit = s
+	}
+	domains := probeDomains(cfg)
+	var out []published.Check
+	for _, d := range cfg.Domains {
+		selectors, ok := domains[d.Name]
+		if !ok {
+			continue
+		}
+		token := probeToken()
+		from := pc.FromLocal + "@" + d.Name
+		msg := probe.Message(d.Name, from, pc.To, token, e.now())
+		c := published.Check{Domain: d.Name, Kind: "probe", Subject: from}
+		pctx, cancel := context.WithTimeout(ctx, pc.Timeout)
+		if _, err := submit.Submit(pctx, from, []string{pc.To}, msg); err != nil {
+			cancel()
+			return out, fmt.Errorf("submitting the probe of %s: %w", d.Name, err)
+		}
+		if pc.Receiver != nil {
+			v, err := (&probe.ReceiverClient{BaseURL: pc.Receiver.URL, APIToken: pc.Receiver.APIToken, Poll: 200 * time.Millisecond}).Wait(pctx, token)
+			cancel()
+			if err != nil {
+				return out, fmt.Errorf("waiting for the verdict on the probe of %s: %w", d.Name, err)
+			}
+			judge(&c, selectors, v)
+		} else {
+			m := &probe.Mailbox{Addr: pc.IMAP.Address, Username: pc.IMAP.Username, Password: pc.IMAP.Password, ImplicitTLS: pc.IMAP.ImplicitTLS, TLSConfig: tlsFor(pc.IMAP.Address, pc.IMAP.ImplicitTLS)}
+			v, err := m.Wait(pctx, token)
+			cancel()
+			if err != nil {
+				return out, fmt.Errorf("reading the probe of %s back from the mailbox: %w", d.Name, err)
+			}
+			c.Result = "pass"
+			c.OK = v.SPF == "pass" && v.DKIM == "pass" && v.DMARC == "pass"
+			c.Message = fmt.Sprintf("probe: the mailbox provider (%s) says SPF %s, DKIM %s, DMARC %s", v.AuthServID, v.SPF, v.DKIM, v.DMARC)
+			if !c.OK {
+				c.Result = "fail"
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// tlsFor is the TLS configuration for a server: verified by its host name,
+// or nil (plain) for a loopback address without implicit TLS.
+func tlsFor(addr string, implicit bool) *tls.Config {
+	host, _, _ := net.SplitHostPort(addr)
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() && !implicit {
+		return nil
+	}
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+}
+
+func probeToken() string {
+	t, err := probe.NewToken(rand.Reader)
+	if err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return t
 }
 
 // probeChecks sends each domain's probe through the lab's relay and checks
 // the receiver's verdict: SPF pass, every active key's signature passing,
 // DMARC pass.
 func probeChecks(ctx context.Context, l *lab.Lab, cfg *schema.Config) []published.Check {
+	domains := probeDomains(cfg)
 	var out []published.Check
 	for _, d := range cfg.Domains {
-		var selectors []string
-		for _, k := range d.DKIM {
-			if k.StateOr() == schema.DKIMActive && k.PublicKey != nil {
-				selectors = append(selectors, k.Selector)
-			}
-		}
-		if d.Parked || len(selectors) == 0 {
+		selectors, ok := domains[d.Name]
+		if !ok {
 			continue
 		}
 		c := published.Check{Domain: d.Name, Kind: "probe", Subject: probe.DefaultFrom(d.Name)}
@@ -112,31 +238,7 @@ func probeChecks(ctx context.Context, l *lab.Lab, cfg *schema.Config) []publishe
 			out = append(out, c)
 			continue
 		}
-		var problems []string
-		if v.SPF.Result != "pass" {
-			problems = append(problems, fmt.Sprintf("SPF %s for %s (%s)", v.SPF.Result, v.SPF.Domain, v.SPF.Explanation))
-		}
-		passed := map[string]bool{}
-		for _, dk := range v.DKIM {
-			if dk.Result == "pass" && dk.Domain == d.Name {
-				passed[dk.Selector] = true
-			}
-		}
-		for _, sel := range selectors {
-			if !passed[sel] {
-				problems = append(problems, fmt.Sprintf("no passing DKIM signature with selector %s", sel))
-			}
-		}
-		if v.DMARC.Result != "pass" {
-			problems = append(problems, fmt.Sprintf("DMARC %s (SPF aligned %v, DKIM aligned %v)", v.DMARC.Result, v.DMARC.SPFAligned, v.DMARC.DKIMAligned))
-		}
-		if len(problems) == 0 {
-			c.OK, c.Result = true, "pass"
-			c.Message = fmt.Sprintf("probe: SPF pass, DKIM pass (%s), DMARC pass (policy %s)", strings.Join(selectors, ", "), v.DMARC.Policy)
-		} else {
-			c.Result = "fail"
-			c.Message = "probe: " + strings.Join(problems, "; ")
-		}
+		judge(&c, selectors, v)
 		out = append(out, c)
 	}
 	return out
@@ -203,8 +305,15 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 	// what the difference does to mail.
 	if status.Verified() || l != nil {
 		checks = published.Evaluate(ctx, r, cfg, desired)
-		if l != nil {
+		switch {
+		case l != nil:
 			checks = append(checks, probeChecks(ctx, l, cfg)...)
+		case vo.probe:
+			pcs, err := remoteProbes(ctx, e, cfg, r)
+			if err != nil {
+				return err
+			}
+			checks = append(checks, pcs...)
 		}
 	}
 	switch vo.format {

@@ -1,12 +1,22 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mailconf/mailconf/relay"
+	"github.com/mailconf/mailconf/resolve"
 	"github.com/mailconf/mailconf/resolve/dnstest"
+	"github.com/mailconf/mailconf/schema"
+	"github.com/mailconf/mailconf/verify/receiver"
 )
 
 func zoneTexts(t *testing.T, dir string) []string {
@@ -151,4 +161,89 @@ func TestVerifyLabFailures(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVerifyRemoteProbe sends the probes as a probe block says: through a
+// running relay to a running receiver, read over its verdict API.
+func TestVerifyRemoteProbe(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/quickstart", dir)
+	if code, _, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+		t.Fatal(errOut)
+	}
+	zones := append(zoneTexts(t, dir),
+		"$ORIGIN probe.mailconf.test.\n@ 300 IN MX 10 mx.probe.mailconf.test.\nmx 300 IN A 127.0.0.1\n",
+		"$ORIGIN com.\n", "$ORIGIN net.\n")
+	dns := dnstest.NewServer(t, zones...)
+	client := &resolve.Client{Servers: []string{dns.Addr()}}
+
+	// The receiver, seeing the relay at its public address.
+	rcv := &receiver.Server{Resolver: client, APIToken: "probe-api-token-0123456789", ClientIP: func(netip.Addr) netip.Addr { return netip.MustParseAddr("203.0.113.10") }}
+	rcvLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go rcv.Serve(rcvLn)
+	t.Cleanup(func() { rcv.Close() })
+	api := httptest.NewServer(rcv.Handler())
+	t.Cleanup(api.Close)
+	_, rcvPort, _ := net.SplitHostPort(rcvLn.Addr().String())
+
+	// A running relay: the quickstart's relay block, alice's example password.
+	cfg, diags := schema.Load(dir, schema.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	rl, err := relay.New(cfg, relay.Options{Resolver: client, DeliveryPort: rcvPort, Interval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); rl.Serve(ctx, map[string]net.Listener{"loopback": relayLn}) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	writeProbe := func(url string) {
+		block := fmt.Sprintf(`
+probe {
+  to      = "probe@probe.mailconf.test"
+  timeout = "4s"
+  receiver {
+    url       = %q
+    api_token = env("PROBE_API_TOKEN")
+  }
+  relay {
+    address  = %q
+    username = "alice"
+    password = "example-password"
+  }
+}
+`, url, relayLn.Addr().String())
+		if err := os.WriteFile(filepath.Join(dir, "probe.hcl"), []byte(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"PROBE_API_TOKEN": "probe-api-token-0123456789"}
+	writeProbe(api.URL)
+	code, out, errOut := runCmd(t, env, "verify", "-c", dir, "--resolver", dns.Addr(), "--nameserver", dns.Addr())
+	if code != 0 || !strings.Contains(out, "example.com  probe: SPF pass, DKIM pass (s2026a, s2026e), DMARC pass") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The receiver unreachable: verify could not run (1), not "failed" (2).
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + closed.Addr().String()
+	closed.Close()
+	writeProbe(deadURL)
+	code, _, errOut = runCmd(t, env, "verify", "-c", dir, "--resolver", dns.Addr(), "--nameserver", dns.Addr())
+	if code != 1 || !strings.Contains(errOut, "waiting for the verdict") {
+		t.Errorf("unreachable receiver: exit %d, want 1\n%s", code, errOut)
+	}
 }

@@ -49,10 +49,8 @@ type Lab struct {
 	// Resolver asks DNS.
 	Resolver *resolve.Client
 	receiver *receiver.Server
-	relay    *relay.Relay
 	submit   *probe.Submitter
 	stop     func()
-	spool    string
 	now      func() time.Time
 }
 
@@ -79,17 +77,33 @@ func Start(ctx context.Context, cfg *schema.Config, live map[string][]plan.Recor
 	go l.receiver.Serve(rcvLn)
 	_, rcvPort, _ := net.SplitHostPort(rcvLn.Addr().String())
 
-	spool, err := os.MkdirTemp("", "mailconf-lab-spool-")
+	submit, stop, err := StartRelay(ctx, cfg, l.Resolver, rcvPort)
 	if err != nil {
-		l.receiver.Close()
-		dns.Close()
+		l.Close()
 		return nil, err
 	}
-	l.spool = spool
+	l.submit, l.stop = submit, stop
+	return l, nil
+}
+
+// StartRelay runs the configuration's relay in-process on loopback, with a
+// temporary spool and an extra user that may send as every configured
+// domain, and returns a submitter logged in as that user. deliveryPort
+// replaces port 25 for delivery ("" keeps it). stop shuts the relay down
+// and removes its spool.
+func StartRelay(ctx context.Context, cfg *schema.Config, r resolve.Resolver, deliveryPort string) (*probe.Submitter, func(), error) {
+	if cfg.Relay == nil {
+		return nil, nil, errors.New("the configuration has no relay block to send probes through")
+	}
+	spool, err := os.MkdirTemp("", "mailconf-probe-spool-")
+	if err != nil {
+		return nil, nil, err
+	}
 	password := randomHex(16)
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), 10)
 	if err != nil {
-		return nil, err
+		os.RemoveAll(spool)
+		return nil, nil, err
 	}
 	rc := *cfg.Relay
 	rc.SpoolDir = spool
@@ -100,30 +114,32 @@ func Start(ctx context.Context, cfg *schema.Config, live map[string][]plan.Recor
 		managed = append(managed, d.Name)
 	}
 	rc.Users = append(append([]schema.RelayUser(nil), cfg.Relay.Users...), schema.RelayUser{Name: labUser, PasswordHash: string(hash), AllowedFrom: managed})
-	r, err := relay.New(&schema.Config{Dir: cfg.Dir, Domains: cfg.Domains, Relay: &rc}, relay.Options{
-		Resolver:     l.Resolver,
-		DeliveryPort: rcvPort,
+	rl, err := relay.New(&schema.Config{Dir: cfg.Dir, Domains: cfg.Domains, Relay: &rc}, relay.Options{
+		Resolver:     r,
+		DeliveryPort: deliveryPort,
 		Interval:     50 * time.Millisecond,
 	})
 	if err != nil {
-		l.Close()
-		return nil, fmt.Errorf("lab: %w", err)
+		os.RemoveAll(spool)
+		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	l.relay = r
-	relayLn, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		l.Close()
-		return nil, err
+		os.RemoveAll(spool)
+		return nil, nil, err
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.Serve(rctx, map[string]net.Listener{schema.ListenLoopback: relayLn})
+		rl.Serve(rctx, map[string]net.Listener{schema.ListenLoopback: ln})
 	}()
-	l.stop = func() { cancel(); <-done }
-	l.submit = &probe.Submitter{Addr: relayLn.Addr().String(), Username: labUser, Password: password}
-	return l, nil
+	stop := func() {
+		cancel()
+		<-done
+		os.RemoveAll(spool)
+	}
+	return &probe.Submitter{Addr: ln.Addr().String(), Username: labUser, Password: password}, stop, nil
 }
 
 // Close stops everything the lab started.
@@ -136,9 +152,6 @@ func (l *Lab) Close() {
 	}
 	if l.DNS != nil {
 		l.DNS.Close()
-	}
-	if l.spool != "" {
-		os.RemoveAll(l.spool)
 	}
 }
 
