@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -272,15 +273,13 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 	if err != nil {
 		return err
 	}
+	progress := newProgress(e)
+	defer progress.stop()
 	opts := propagation.Options{
 		Resolver: r,
 		Exchange: r.Exchange,
 		Timeout:  vo.timeout,
-		Progress: func(s propagation.Status) {
-			if !s.Done {
-				writeProgress(e.stderr, &s, e.now)
-			}
-		},
+		Progress: progress.update,
 	}
 	if len(vo.nameservers) > 0 {
 		opts.Nameservers = map[string][]string{}
@@ -333,15 +332,108 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 	return nil
 }
 
-// writeProgress prints one line per pass whose outcome changed.
-func writeProgress(w io.Writer, s *propagation.Status, now func() time.Time) {
+// progress reports a long wait. On a terminal it keeps a live view, one
+// line per domain (which servers agree, time elapsed), redrawn every second;
+// elsewhere it prints one line per change of state.
+type progress struct {
+	e     *env
+	start time.Time
+	mu    sync.Mutex
+	last  *propagation.Status
+	lines int
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func newProgress(e *env) *progress {
+	p := &progress{e: e, start: e.now(), done: make(chan struct{})}
+	if e.colorErr {
+		p.wg.Go(func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-p.done:
+					return
+				case <-t.C:
+					p.mu.Lock()
+					p.redraw()
+					p.mu.Unlock()
+				}
+			}
+		})
+	}
+	return p
+}
+
+func (p *progress) update(s propagation.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.e.colorErr {
+		p.last = &s
+		p.redraw()
+		return
+	}
+	if s.Done {
+		return
+	}
 	verified := 0
 	for _, d := range s.Domains {
 		if d.Verified {
 			verified++
 		}
 	}
-	fmt.Fprintf(w, "%s  %d of %d domains verified on every authoritative server\n", now().UTC().Format("15:04:05"), verified, len(s.Domains))
+	fmt.Fprintf(p.e.stderr, "%s  %d of %d domains verified on every authoritative server\n", p.e.now().UTC().Format("15:04:05"), verified, len(s.Domains))
+}
+
+// redraw replaces the live view; the caller holds mu.
+func (p *progress) redraw() {
+	if p.last == nil {
+		return
+	}
+	var b strings.Builder
+	if p.lines > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", p.lines)
+	}
+	elapsed := p.e.now().Sub(p.start).Round(time.Second)
+	// A fleet would not fit the screen: the domains still waiting come
+	// first, at most liveLines of them, and a count of the rest.
+	const liveLines = 20
+	var shown []propagation.DomainResult
+	verified := 0
+	for _, d := range p.last.Domains {
+		if d.Verified {
+			verified++
+		} else if len(shown) < liveLines {
+			shown = append(shown, d)
+		}
+	}
+	for _, d := range p.last.Domains {
+		if d.Verified && len(shown) < liveLines {
+			shown = append(shown, d)
+		}
+	}
+	for _, d := range shown {
+		agree := 0
+		for _, srv := range d.Servers {
+			if srv.Agrees {
+				agree++
+			}
+		}
+		state := "waiting"
+		if d.Verified {
+			state = "verified"
+		}
+		fmt.Fprintf(&b, "  %-30s %d/%d servers agree  %-8s %s\n", d.Domain, agree, len(d.Servers), state, elapsed)
+	}
+	fmt.Fprintf(&b, "  %d of %d domains verified on every authoritative server  %s\n", verified, len(p.last.Domains), elapsed)
+	p.lines = len(shown) + 1
+	io.WriteString(p.e.stderr, b.String())
+}
+
+func (p *progress) stop() {
+	close(p.done)
+	p.wg.Wait()
 }
 
 func serverList(d propagation.DomainResult) string {

@@ -247,3 +247,25 @@ probe {
 		t.Errorf("unreachable receiver: exit %d, want 1\n%s", code, errOut)
 	}
 }
+
+// TestVerifyLiveProgress: on a terminal a long wait is shown live, per
+// domain, redrawn in place.
+func TestVerifyLiveProgress(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/quickstart", dir)
+	before := zoneTexts(t, dir)
+	if code, _, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+		t.Fatal(errOut)
+	}
+	stale := dnstest.NewServer(t, before...)
+	e := &env{stdin: strings.NewReader(""), colorErr: true}
+	code, _, errOut := runOn(t, e, nil, "verify", "-c", dir, "--no-probe", "--nameserver", stale.Addr(), "--resolver", stale.Addr(), "--timeout", "1500ms")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"example.com", "0/1 servers agree", "waiting", "\x1b[", "of 2 domains verified"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("live progress lacks %q:\n%q", want, errOut)
+		}
+	}
+}
