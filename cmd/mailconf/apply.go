@@ -68,6 +68,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 			}
 			if !p.HasChanges() {
 				if verify {
+					vo.providerNS = run.nameservers
 					return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
 				}
 				return nil
@@ -101,6 +102,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 			fmt.Fprintf(e.stdout, "\nApply complete: %d change(s) made.\n", report.Applied())
 			if verify {
 				fmt.Fprintln(e.stdout)
+				vo.providerNS = run.nameservers
 				return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
 			}
 			return nil

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/spf13/cobra"
 
 	"github.com/mailconf/mailconf/lint"
@@ -78,9 +80,11 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 type planRun struct {
 	cfg     *schema.Config
 	clients map[string]providers.Client
-	desired *plan.Desired
-	live    plan.Live
-	plan    *plan.Plan
+	// nameservers are the providers' nameservers attributes, by address.
+	nameservers map[string][]string
+	desired     *plan.Desired
+	live        plan.Live
+	plan        *plan.Plan
 }
 
 // plan loads the configuration, reads the live zones and diffs them.
@@ -104,7 +108,7 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 		}
 		desired = &plan.Desired{Domains: sel}
 	}
-	clients, err := buildClients(e, cfg)
+	clients, nameservers, err := buildProviders(e, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +116,7 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if err != nil {
 		return nil, err
 	}
-	return &planRun{cfg: cfg, clients: clients, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
+	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
 }
 
 // offlineLint runs lint's offline checks and stops on their errors.
@@ -132,12 +136,41 @@ func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.
 
 // buildClients builds every declared provider through the registry.
 func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, error) {
+	clients, _, err := buildProviders(e, cfg)
+	return clients, err
+}
+
+// providerNameservers is the attribute every provider block may carry: the
+// authoritative servers ("host:port") that verify asks instead of the
+// zone's NS records, for zones the public DNS does not delegate (yet).
+var providerNameservers = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "nameservers"}}}
+
+// buildProviders builds every declared provider through the registry and
+// returns, per provider address, its nameservers attribute.
+func buildProviders(e *env, cfg *schema.Config) (map[string]providers.Client, map[string][]string, error) {
 	reg := all.NewRegistry()
 	clients := map[string]providers.Client{}
+	nameservers := map[string][]string{}
 	var diags hcl.Diagnostics
 	for _, p := range cfg.Providers {
+		common, rest, ds := p.Body.PartialContent(providerNameservers)
+		diags = append(diags, ds...)
+		if attr := common.Attributes["nameservers"]; attr != nil {
+			var list []string
+			ds := gohcl.DecodeExpression(attr.Expr, cfg.EvalContext, &list)
+			diags = append(diags, cfg.ExplainDiags(ds)...)
+			for _, ns := range list {
+				if _, _, err := net.SplitHostPort(ns); err != nil {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError, Summary: "Invalid nameserver", Subject: attr.Expr.Range().Ptr(),
+						Detail: fmt.Sprintf("nameservers lists authoritative servers as host:port, such as \"ns1.example.net:53\", not %q.", ns),
+					})
+				}
+			}
+			nameservers[p.Addr()] = list
+		}
 		c, ds := reg.New(providers.Config{
-			Type: p.Type, Name: p.Name, Body: p.Body, EvalContext: cfg.EvalContext,
+			Type: p.Type, Name: p.Name, Body: rest, EvalContext: cfg.EvalContext,
 			BaseDir: cfg.Dir, DeclRange: p.DeclRange, TypeRange: p.TypeRange,
 		})
 		diags = append(diags, cfg.ExplainDiags(ds)...)
@@ -146,12 +179,12 @@ func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, erro
 		}
 	}
 	if err := writeDiags(e, cfg, diags); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if diags.HasErrors() {
-		return nil, exitErr{exitError}
+		return nil, nil, exitErr{exitError}
 	}
-	return clients, nil
+	return clients, nameservers, nil
 }
 
 // savePlan writes the plan atomically: a half-written plan file must never

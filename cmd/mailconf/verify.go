@@ -70,11 +70,11 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err := cf.complete(ctx, e, desired); err != nil {
 				return err
 			}
-			clients, err := buildClients(e, cfg)
+			clients, providerNS, err := buildProviders(e, cfg)
 			if err != nil {
 				return err
 			}
-			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, lab: useLab && !noProbe, probe: !useLab && !noProbe}, cfg, desired, clients)
+			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, providerNS: providerNS, lab: useLab && !noProbe, probe: !useLab && !noProbe}, cfg, desired, clients)
 		},
 	}
 	cf.register(cmd)
@@ -83,7 +83,7 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 	cmd.Flags().BoolVar(&noProbe, "no-probe", false, "check propagation only, without sending a probe message")
 	cmd.Flags().BoolVar(&useLab, "lab", false, "run offline: serve the zones as the providers hold them from an in-process DNS server, and send each domain's probe through mailconf's relay to an in-process receiver")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
-	cmd.Flags().StringSliceVar(&nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records (repeatable)")
+	cmd.Flags().StringSliceVar(&nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records or the provider's nameservers (repeatable)")
 	return cmd
 }
 
@@ -91,7 +91,10 @@ type verifyOptions struct {
 	timeout     time.Duration
 	format      string
 	nameservers []string
-	lab         bool
+	// providerNS are the providers' nameservers attributes, by address:
+	// asked instead of the NS records of their zones.
+	providerNS map[string][]string
+	lab        bool
 	// probe sends probes as the probe block says (outside the lab).
 	probe bool
 }
@@ -281,8 +284,13 @@ func runVerify(ctx context.Context, e *env, resolver string, vo verifyOptions, c
 		Timeout:  vo.timeout,
 		Progress: progress.update,
 	}
+	opts.Nameservers = map[string][]string{}
+	for _, d := range desired.Domains {
+		if ns := vo.providerNS[d.Provider]; len(ns) > 0 {
+			opts.Nameservers[zones[d.Domain]] = ns
+		}
+	}
 	if len(vo.nameservers) > 0 {
-		opts.Nameservers = map[string][]string{}
 		for _, z := range zones {
 			opts.Nameservers[z] = vo.nameservers
 		}

@@ -57,6 +57,22 @@ func TestVerifyPropagation(t *testing.T) {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// The same servers given as the provider's nameservers attribute.
+	cfgPath := filepath.Join(dir, "mailconf.hcl")
+	orig, _ := os.ReadFile(cfgPath)
+	withNS := strings.Replace(string(orig), `dir = "zones"`, fmt.Sprintf(`dir = "zones"
+  nameservers = [%q, %q]`, ns1.Addr(), ns2.Addr()), 1)
+	if err := os.WriteFile(cfgPath, []byte(withNS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCmd(t, nil, "verify", "-c", dir, "--no-probe", "--resolver", ns1.Addr())
+	if code != 0 || !strings.Contains(out, "verified on 2 servers") {
+		t.Fatalf("verify with the provider's nameservers: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := os.WriteFile(cfgPath, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	// apply --verify: nothing left to apply, then the same verification.
 	code, out, errOut = runCmd(t, nil, "apply", "-c", dir, "--auto-approve", "--verify", "--nameserver", ns1.Addr(), "--nameserver", ns2.Addr(), "--resolver", ns1.Addr())
 	if code != 0 || !strings.Contains(out, "13 of 13 checks pass") {
