@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
@@ -237,5 +238,28 @@ domain "example.com" {
 	}
 	if len(cfg.Providers) != 1 {
 		t.Fatal("provider not declared")
+	}
+}
+
+func TestProbeBlock(t *testing.T) {
+	cfg := mustLoad(t, map[string]string{"m.hcl": `
+domain "example.com" {}
+probe {
+  to = "Probe@Probe.Example.NET"
+  imap {
+    host     = "imap.example.net"
+    username = "u"
+    password = env("IMAP_PASSWORD")
+  }
+}`}, map[string]string{"IMAP_PASSWORD": "imap-secret-password"})
+	p := cfg.Probe
+	if p == nil || p.To != "Probe@probe.example.net" || p.FromLocal != "mailconf-probe" || p.Timeout != 2*time.Minute {
+		t.Fatalf("probe block: %+v", p)
+	}
+	if p.IMAP == nil || p.IMAP.Address != "imap.example.net:993" || !p.IMAP.ImplicitTLS || p.IMAP.Password != "imap-secret-password" {
+		t.Errorf("a bare IMAP host means port 993 with implicit TLS: %+v", p.IMAP)
+	}
+	if p.Receiver != nil || p.Relay != nil {
+		t.Errorf("unexpected blocks: %+v", p)
 	}
 }

@@ -54,6 +54,12 @@ var endpointSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "address", Required: true}, {Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "implicit_tls"},
 }}
 
+// imapSchema names the server by host, as mail clients do: "imap.gmail.com"
+// means port 993 with implicit TLS (RFC 8314); "host:port" picks the port.
+var imapSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "host", Required: true}, {Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "implicit_tls"},
+}}
+
 func (l *loader) decodeProbe(blocks []*hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for i, b := range blocks {
@@ -104,20 +110,33 @@ func (l *loader) decodeProbe(blocks []*hcl.Block, ctx *hcl.EvalContext) hcl.Diag
 				}
 				diags = append(diags, ra.diags...)
 				p.Receiver = r
-			case "imap", "relay":
+			case "imap":
+				c, ds := blk.Body.Content(imapSchema)
+				diags = append(diags, ds...)
+				ea := &attrs{l: l, ctx: ctx, content: c}
+				e := &ProbeEndpoint{Address: ea.str("host").Value, Username: ea.str("username").Value, Password: ea.str("password").Value}
+				tlsAttr := ea.boolean("implicit_tls")
+				if _, _, err := net.SplitHostPort(e.Address); e.Address != "" && err != nil {
+					// A bare host: the submission-era default, port 993
+					// with implicit TLS (RFC 8314 section 3.3).
+					e.Address = net.JoinHostPort(e.Address, "993")
+					e.ImplicitTLS = true
+				}
+				if tlsAttr.Set {
+					e.ImplicitTLS = tlsAttr.Value
+				}
+				diags = append(diags, ea.diags...)
+				p.IMAP = e
+			case "relay":
 				c, ds := blk.Body.Content(endpointSchema)
 				diags = append(diags, ds...)
 				ea := &attrs{l: l, ctx: ctx, content: c}
 				e := &ProbeEndpoint{Address: ea.str("address").Value, Username: ea.str("username").Value, Password: ea.str("password").Value, ImplicitTLS: ea.boolean("implicit_tls").Value}
 				if _, _, err := net.SplitHostPort(e.Address); e.Address != "" && err != nil {
-					ea.errorf(c.Attributes["address"].Expr.Range(), "Invalid "+blk.Type+" address", "address is host:port, such as \"imap.example.net:993\", not %q.", e.Address)
+					ea.errorf(c.Attributes["address"].Expr.Range(), "Invalid relay address", "address is host:port, such as \"relay.example.net:587\", not %q.", e.Address)
 				}
 				diags = append(diags, ea.diags...)
-				if blk.Type == "imap" {
-					p.IMAP = e
-				} else {
-					p.Relay = e
-				}
+				p.Relay = e
 			}
 		}
 		if (p.Receiver == nil) == (p.IMAP == nil) {

@@ -30,7 +30,8 @@ replacing an active DKIM key, changing more than 30% of the records mailconf
 owns in a zone) need --force.
 
 With --verify it then waits until every authoritative server serves the
-records and evaluates them as a receiver would (as mailconf verify --no-probe).
+records, evaluates them as a receiver would and, when the configuration has a
+probe block, sends each domain's probe (as mailconf verify).
 
 Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 1 error or refused; 2 applied but verification failed.`,
@@ -69,6 +70,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 			if !p.HasChanges() {
 				if verify {
 					vo.providerNS = run.nameservers
+					vo.probe = run.cfg.Probe != nil
 					return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
 				}
 				return nil
@@ -103,6 +105,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 			if verify {
 				fmt.Fprintln(e.stdout)
 				vo.providerNS = run.nameservers
+				vo.probe = run.cfg.Probe != nil
 				return runVerify(ctx, e, cf.resolver, vo, run.cfg, desiredOf(run), run.clients)
 			}
 			return nil
@@ -112,7 +115,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 	cf.registerResolver(cmd, "when SPF records are flattened")
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&force, "force", false, "allow dangerous changes")
-	cmd.Flags().BoolVar(&verify, "verify", false, "after applying, wait until every authoritative server serves the records and evaluate them (as mailconf verify --no-probe)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "after applying, verify as mailconf verify does (probes only with a probe block)")
 	cmd.Flags().DurationVar(&vo.timeout, "verify-timeout", 10*time.Minute, "with --verify, how long to wait for every server to agree")
 	cmd.Flags().StringSliceVar(&vo.nameservers, "nameserver", nil, "with --verify, ask this authoritative server `HOST:PORT` instead of the zones' NS records (repeatable)")
 	vo.format = "text"

@@ -249,6 +249,11 @@ probe {
 	if code != 0 || !strings.Contains(out, "example.com  probe: SPF pass, DKIM pass (s2026a, s2026e), DMARC pass") {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 	}
+	// apply --verify sends the probes too when there is a probe block.
+	code, out, errOut = runCmd(t, env, "apply", "-c", dir, "--auto-approve", "--verify", "--resolver", dns.Addr(), "--nameserver", dns.Addr())
+	if code != 0 || !strings.Contains(out, "example.net  probe: SPF pass, DKIM pass (s2026e), DMARC pass") {
+		t.Fatalf("apply --verify: exit %d\n%s%s", code, out, errOut)
+	}
 
 	// The receiver unreachable: verify could not run (1), not "failed" (2).
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
