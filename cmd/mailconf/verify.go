@@ -560,7 +560,14 @@ func writeVerifyJSON(w io.Writer, s *propagation.Status, checks []published.Chec
 
 func writeVerifyMarkdown(w io.Writer, s *propagation.Status, checks []published.Check) error {
 	bw := &errWriter{w: w}
-	bw.printf("### mailconf verify\n\n| domain | propagation |\n|---|---|\n")
+	passed, total := map[string]int{}, map[string]int{}
+	for _, c := range checks {
+		total[c.Domain]++
+		if c.OK {
+			passed[c.Domain]++
+		}
+	}
+	bw.printf("### mailconf verify\n\n| domain | propagation | records and probe |\n|---|---|---|\n")
 	for _, d := range s.Domains {
 		state := ":white_check_mark: " + plural(len(d.Servers), "server")
 		if !d.Verified {
@@ -578,7 +585,15 @@ func writeVerifyMarkdown(w io.Writer, s *propagation.Status, checks []published.
 			}
 			state += strings.Join(why, "; ")
 		}
-		bw.printf("| `%s` | %s |\n", d.Domain, state)
+		evaluated := "not evaluated"
+		if n := total[d.Domain]; n > 0 {
+			icon := ":white_check_mark:"
+			if passed[d.Domain] < n {
+				icon = ":x:"
+			}
+			evaluated = fmt.Sprintf("%s %d of %d checks pass", icon, passed[d.Domain], n)
+		}
+		bw.printf("| `%s` | %s | %s |\n", d.Domain, state, evaluated)
 	}
 	for _, c := range checks {
 		if !c.OK {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,23 @@ func TestVerifyLiveProgress(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("live progress lacks %q:\n%q", want, errOut)
 		}
+	}
+}
+
+// TestVerifyGolden: what verify prints, in every format, for the applied
+// quickstart in the lab (the lab's random port replaced by PORT).
+func TestVerifyGolden(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/quickstart", dir)
+	if code, _, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve"); code != 0 {
+		t.Fatal(errOut)
+	}
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, f := range []struct{ format, file string }{{"text", "verify.txt"}, {"json", "verify.json"}, {"markdown", "verify.md"}} {
+		code, out, errOut := runCmd(t, nil, "verify", "-c", dir, "--lab", "--format", f.format)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", f.format, code, out, errOut)
+		}
+		golden(t, filepath.Join("verify", "quickstart-lab", f.file), port.ReplaceAllString(out, "127.0.0.1:PORT"))
 	}
 }
