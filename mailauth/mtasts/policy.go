@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // Policy field names (RFC 8461 section 3.2), matched case-sensitively.
@@ -91,7 +93,7 @@ func ParsePolicy(s string) (*Policy, error) {
 		if !ok {
 			return nil, newError(ErrSyntax, "line %d has no ':'", n)
 		}
-		if !isFieldName(name) {
+		if !syntax.IsExtName(name) {
 			return nil, newError(ErrSyntax, "line %d: invalid field name %q", n, name)
 		}
 		// sts-policy-field-delim = ":" *WSP, and *WSP may precede the

@@ -2,6 +2,8 @@ package mtasts
 
 import (
 	"strings"
+
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
@@ -9,22 +11,6 @@ func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func trimWSP(s string) string { return strings.Trim(s, " \t") }
-
-// isFieldName reports whether s matches the extension name rule shared by the
-// record and the policy (RFC 8461 sections 3.1 and 3.2, sts-ext-name and
-// sts-policy-ext-name): (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
-// The defined field names (id, version, mode, mx, max_age) match it too.
-func isFieldName(s string) bool {
-	if s == "" || len(s) > 32 || !isAlpha(s[0]) && !isDigit(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
 
 // isID reports whether s matches RFC 8461 section 3.1
 // sts-id = %s"id=" 1*32(ALPHA / DIGIT), without the "id=".
@@ -78,27 +64,17 @@ func Parse(s string) (*Record, error) {
 		}
 	}
 	r := &Record{}
-	seen := map[string]bool{"v": true}
-	parts := strings.Split(rest, ";")
-	for i, part := range parts {
-		part = trimWSP(part)
-		if part == "" {
-			// Only the optional trailing separator may leave an empty part.
-			if i == len(parts)-1 {
-				continue
-			}
-			return nil, newError(ErrSyntax, "empty field at position %d", i+2)
+	fields, ferr := syntax.SplitFields(rest, "v")
+	if ferr != nil {
+		kind := ErrSyntax
+		if ferr.Kind == syntax.FieldDuplicate {
+			kind = ErrDuplicateField
 		}
-		name, value, ok := strings.Cut(part, "=")
-		if !ok {
-			return nil, newError(ErrSyntax, "field %q has no '='", part)
-		}
-		if !isFieldName(name) {
-			return nil, newError(ErrSyntax, "invalid field name %q", name)
-		}
-		if seen[name] {
-			return nil, newError(ErrDuplicateField, "%q", name)
-		}
+		return nil, newError(kind, "%s", ferr.Msg)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name, value := f.Name, f.Value
 		seen[name] = true
 		if name == "id" {
 			if !isID(value) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mailconf/mailconf/mailauth"
+	"github.com/mailconf/mailconf/mailauth/internal/syntax"
 )
 
 // Severity and Problem are the types of package mailauth, which every
@@ -59,7 +60,7 @@ func (r *Record) Validate() []Problem {
 	seen := map[string]bool{}
 	for _, t := range r.Extensions {
 		switch {
-		case !isFieldName(t.Name):
+		case !syntax.IsExtName(t.Name):
 			ps.add(Error, "mtasts-record-field-name-invalid", t.Name, rfcRecord, "%q is not a valid field name", t.Name)
 		case t.Name == "v" || t.Name == "id" || seen[t.Name]:
 			ps.add(Error, "mtasts-field-duplicate", t.Name, rfcFields, "field %s appears more than once; senders use only the first", t.Name)
@@ -117,7 +118,7 @@ func (p *Policy) Validate() []Problem {
 	fseen := map[string]bool{}
 	for _, t := range p.Extensions {
 		switch {
-		case !isFieldName(t.Name):
+		case !syntax.IsExtName(t.Name):
 			ps.add(Error, "mtasts-policy-field-name-invalid", t.Name, rfcPolicy, "%q is not a valid field name", t.Name)
 		case t.Name == fieldVersion || t.Name == fieldMode || t.Name == fieldMX || t.Name == fieldMaxAge:
 			ps.add(Error, "mtasts-policy-field-reserved", t.Name, rfcPolicy, "field %s is set as an extension; use the field for it", t.Name)

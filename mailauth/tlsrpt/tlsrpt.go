@@ -66,25 +66,7 @@ func newError(sentinel error, format string, args ...any) error {
 	return &parseError{msg: sentinel.Error() + ": " + fmt.Sprintf(format, args...), kinds: kinds}
 }
 
-func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
 func trimWSP(s string) string { return strings.Trim(s, " \t") }
-
-// isFieldName reports whether s matches RFC 8460 section 3
-// tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
-func isFieldName(s string) bool {
-	if s == "" || len(s) > 32 || !isAlpha(s[0]) && !isDigit(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
 
 // isExtValue reports whether s matches RFC 8460 section 3
 // tlsrpt-ext-value = 1*(%x21-3A / %x3C / %x3E-7E).
@@ -139,26 +121,17 @@ func Parse(s string) (*Record, error) {
 		}
 	}
 	r := &Record{}
-	seen := map[string]bool{"v": true}
-	parts := strings.Split(rest, ";")
-	for i, part := range parts {
-		part = trimWSP(part)
-		if part == "" {
-			if i == len(parts)-1 {
-				continue
-			}
-			return nil, newError(ErrSyntax, "empty field at position %d", i+2)
+	fields, ferr := syntax.SplitFields(rest, "v")
+	if ferr != nil {
+		kind := ErrSyntax
+		if ferr.Kind == syntax.FieldDuplicate {
+			kind = ErrDuplicateField
 		}
-		name, value, ok := strings.Cut(part, "=")
-		if !ok {
-			return nil, newError(ErrSyntax, "field %q has no '='", part)
-		}
-		if !isFieldName(name) {
-			return nil, newError(ErrSyntax, "invalid field name %q", name)
-		}
-		if seen[name] {
-			return nil, newError(ErrDuplicateField, "%q", name)
-		}
+		return nil, newError(kind, "%s", ferr.Msg)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name, value := f.Name, f.Value
 		seen[name] = true
 		if name == "rua" {
 			for u := range strings.SplitSeq(value, ",") {

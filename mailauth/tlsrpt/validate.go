@@ -73,7 +73,7 @@ func (r *Record) Validate() []Problem {
 	fseen := map[string]bool{}
 	for _, t := range r.Extensions {
 		switch {
-		case !isFieldName(t.Name):
+		case !syntax.IsExtName(t.Name):
 			add(Error, "tlsrpt-field-name-invalid", t.Name, rfcRecord, "%q is not a valid field name", t.Name)
 		case t.Name == "v" || t.Name == "rua" || fseen[t.Name]:
 			add(Error, "tlsrpt-field-duplicate", t.Name, rfcRecord, "field %s appears more than once", t.Name)

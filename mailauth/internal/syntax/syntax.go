@@ -12,7 +12,10 @@
 // the clock: it judges text only.
 package syntax
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // IsScheme reports whether s matches the RFC 3986 section 3.1 scheme rule:
 // ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
@@ -83,4 +86,78 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Field is one name=value pair of a record's field list.
+type Field struct {
+	Name, Value string
+}
+
+// FieldErrorKind says what is wrong with a field list.
+type FieldErrorKind int
+
+// The ways a field list can be malformed.
+const (
+	FieldSyntax    FieldErrorKind = iota + 1 // empty field, no "=", or a bad name
+	FieldDuplicate                           // a name given twice
+)
+
+// FieldError is a malformed field list; Msg is phrased for a parse error.
+type FieldError struct {
+	Kind FieldErrorKind
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+// SplitFields splits the fields after a record's version field, in the
+// grammar MTA-STS (RFC 8461 section 3.1) and TLS-RPT (RFC 8460 section 3)
+// share: fields separated by *WSP ";" *WSP with an optional trailing
+// separator, no whitespace around "=", names of the ext-name rule. taken
+// holds names already used (the version's), to report repeats.
+func SplitFields(rest string, taken ...string) ([]Field, *FieldError) {
+	seen := map[string]bool{}
+	for _, n := range taken {
+		seen[n] = true
+	}
+	parts := strings.Split(rest, ";")
+	var out []Field
+	for i, part := range parts {
+		part = strings.Trim(part, " \t")
+		if part == "" {
+			// Only the optional trailing separator may leave an empty part.
+			if i == len(parts)-1 {
+				continue
+			}
+			return nil, &FieldError{FieldSyntax, fmt.Sprintf("empty field at position %d", i+2)}
+		}
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, &FieldError{FieldSyntax, fmt.Sprintf("field %q has no '='", part)}
+		}
+		if !IsExtName(name) {
+			return nil, &FieldError{FieldSyntax, fmt.Sprintf("invalid field name %q", name)}
+		}
+		if seen[name] {
+			return nil, &FieldError{FieldDuplicate, fmt.Sprintf("%q", name)}
+		}
+		seen[name] = true
+		out = append(out, Field{Name: name, Value: value})
+	}
+	return out, nil
+}
+
+// IsExtName reports whether s matches the extension-name rule of MTA-STS
+// and TLS-RPT (RFC 8461 section 3.1 sts-ext-name, RFC 8460 section 3
+// tlsrpt-ext-name): (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
+func IsExtName(s string) bool {
+	if s == "" || len(s) > 32 || !isAlpha(s[0]) && !isDigit(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
