@@ -279,7 +279,7 @@ func (c *checker) reportAuthorization() {
 			continue
 		}
 		dest = strings.ToLower(dest)
-		if seen[dest] || sameOrganization(d.Name, dest) {
+		if seen[dest] || plan.SameOrganization(d.Name, dest) {
 			continue
 		}
 		seen[dest] = true
@@ -313,12 +313,6 @@ func (c *checker) authorized(name string) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// sameOrganization mirrors the compiler: a destination that is the
-// domain, a parent or a subdomain needs no authorization.
-func sameOrganization(domain, dest string) bool {
-	return domain == dest || strings.HasSuffix(domain, "."+dest) || strings.HasSuffix(dest, "."+domain)
 }
 
 // dkimPublished compares the published key of each selector that has a

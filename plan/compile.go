@@ -449,7 +449,7 @@ func addReportAuthorizations(cfg *schema.Config, out *Desired) hcl.Diagnostics {
 				continue
 			}
 			dest = strings.ToLower(dest)
-			if sameOrganization(d.Name, dest) {
+			if SameOrganization(d.Name, dest) {
 				continue
 			}
 			dests[dest] = true
@@ -473,11 +473,11 @@ func addReportAuthorizations(cfg *schema.Config, out *Desired) hcl.Diagnostics {
 	return nil
 }
 
-// sameOrganization reports whether reports for domain sent to dest stay
+// SameOrganization reports whether reports for domain sent to dest stay
 // within one organization: dest is the domain, a parent or a subdomain of
 // it. Without the public suffix list this is conservative: siblings such
 // as a.example.com and b.example.com are treated as external, so at worst
 // mailconf publishes an authorization record that is not needed.
-func sameOrganization(domain, dest string) bool {
+func SameOrganization(domain, dest string) bool {
 	return domain == dest || strings.HasSuffix(domain, "."+dest) || strings.HasSuffix(dest, "."+domain)
 }

@@ -96,12 +96,14 @@ func TestRecordsQuickstartContent(t *testing.T) {
 		if !strings.Contains(line, "s2026a._domainkey") {
 			continue
 		}
-		parts := strings.Split(line, `" "`)
+		// The strings are what stands between the first and last quote.
+		quoted := line[strings.Index(line, `"`)+1 : strings.LastIndex(line, `"`)]
+		parts := strings.Split(quoted, `" "`)
 		if len(parts) < 2 {
 			t.Errorf("2048-bit DKIM record not split into strings: %s", line)
 		}
 		for _, p := range parts {
-			if n := len(strings.Trim(p, `"`)); n > 255+40 {
+			if n := len(p); n > 255 {
 				t.Errorf("string of %d octets in %s", n, line)
 			}
 		}
