@@ -37,21 +37,23 @@ func newVerifyCmd(e *env) *cobra.Command {
 		Use:   "verify",
 		Short: "Prove that every authoritative name server serves the configured records, and that they evaluate as intended",
 		Long: `verify finds each domain's authoritative name servers (the zone's NS records
-and their addresses, or the servers given with --nameserver), asks each of them
-directly, without recursion, for every record set mailconf owns, and compares
-the answers with the configuration. It polls with backoff until all agree or
+and their addresses, a provider's nameservers attribute, or the servers given
+with --nameserver), asks each of them directly, without recursion, for every
+record set mailconf owns, and compares the answers with the configuration. It polls with backoff until all agree or
 --timeout passes, and names the servers that lag and what they still serve.
 Then it evaluates the served records as a receiver would: SPF check_host for
 every address the configuration declares for a domain, each active DKIM key
 published and equal to the configured private key, the DMARC policy found by
 RFC 9989's tree walk, and the BIMI, MTA-STS and TLS-RPT records readable.
+Last, each domain with an active DKIM key sends a probe as the probe block
+says: through a running relay (or the relay block's, run in-process) to a
+mailconf probe receiver or a real mailbox read over IMAP. SPF, every active
+key's DKIM signature and DMARC must pass.
 
 With --lab, everything runs offline on loopback: the zones as the providers
-hold them are served by an in-process DNS server, and each domain with an
-active DKIM key sends a probe through mailconf's relay (the relay block) to an
-in-process receiver that evaluates SPF, DKIM and DMARC as a mailbox provider
-does; the receiver sees the relay at its first relay.addresses entry. Probing
-real mail servers is not available yet: without --lab, use --no-probe.
+hold them are served by an in-process DNS server, and the probes go through
+mailconf's relay (the relay block) to an in-process receiver, which sees the
+relay at its first relay.addresses entry. --no-probe skips the probes.
 
 Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 		Args: cobra.NoArgs,
