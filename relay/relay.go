@@ -19,10 +19,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/mailconf/mailconf/internal/regfile"
 	"github.com/mailconf/mailconf/mailauth/dkim"
 	"github.com/mailconf/mailconf/relay/delivery"
 	"github.com/mailconf/mailconf/relay/queue"
@@ -87,7 +87,7 @@ func New(cfg *schema.Config, opts Options) (*Relay, error) {
 
 	var tlsConfig *tls.Config
 	if rc.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(rc.TLSCertFile, rc.TLSKeyFile)
+		cert, err := loadCertificate(rc.TLSCertFile, rc.TLSKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("relay: loading the TLS certificate %s: %w", rc.TLSCertFile, err)
 		}
@@ -161,7 +161,7 @@ func activeKeys(cfg *schema.Config) ([]submission.Key, error) {
 			if k.StateOr() != schema.DKIMActive || k.Path == "" {
 				continue
 			}
-			pem, err := os.ReadFile(k.Path)
+			pem, err := regfile.Read(k.Path, regfile.KeyLimit)
 			if err != nil {
 				return nil, fmt.Errorf("relay: DKIM key %s of %s: %w", k.Selector, d.Name, err)
 			}
@@ -173,6 +173,20 @@ func activeKeys(cfg *schema.Config) ([]submission.Key, error) {
 		}
 	}
 	return keys, nil
+}
+
+// loadCertificate reads a PEM certificate chain and its key, each a regular
+// file of at most regfile.CertLimit bytes.
+func loadCertificate(certFile, keyFile string) (tls.Certificate, error) {
+	certPEM, err := regfile.Read(certFile, regfile.CertLimit)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPEM, err := regfile.Read(keyFile, regfile.CertLimit)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
 }
 
 // Spool is the relay's queue, for `mailconf relay queue` and tests.

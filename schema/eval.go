@@ -13,6 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/mailconf/mailconf/internal/regfile"
 )
 
 // ref is what a reference such as sender.custom.relay evaluates to. It is a
@@ -60,7 +62,7 @@ func (l *loader) functions() map[string]function.Function {
 			Type:        function.StaticReturnType(cty.String),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 				p := l.resolvePath(args[0].AsString())
-				b, err := l.opts.ReadFile(p)
+				b, err := l.opts.ReadFile(p, regfile.FileFuncLimit)
 				if err != nil {
 					return cty.NilVal, fmt.Errorf("%w %s: %s", errFileRead, p, describeFileErr(err))
 				}
@@ -168,6 +170,10 @@ func (l *loader) resolvePath(p string) string {
 }
 
 func describeFileErr(err error) string {
+	var re *regfile.Error
+	if errors.As(err, &re) {
+		return re.Reason()
+	}
 	var pe interface{ Unwrap() error }
 	if errors.As(err, &pe) && pe.Unwrap() != nil {
 		return pe.Unwrap().Error()

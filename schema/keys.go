@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mailconf/mailconf/internal/regfile"
 	"github.com/mailconf/mailconf/mailauth/dkim"
 )
 
@@ -44,7 +45,7 @@ func (l *loader) loadKeys() hcl.Diagnostics {
 		wg.Go(func() {
 			for p := range next {
 				r := results[p]
-				data, err := l.opts.ReadFile(p)
+				data, err := l.opts.ReadFile(p, regfile.KeyLimit)
 				if err != nil {
 					r.err = err
 					continue
@@ -75,7 +76,11 @@ func (l *loader) loadKeys() hcl.Diagnostics {
 func keyDiag(k *DKIMKey, err error) *hcl.Diagnostic {
 	d := &hcl.Diagnostic{Severity: hcl.DiagError, Subject: k.KeyFile.Range.Ptr()}
 	var pathErr *fs.PathError
+	var regErr *regfile.Error
 	switch {
+	case errors.As(err, &regErr):
+		d.Summary = "Unreadable DKIM key file"
+		d.Detail = fmt.Sprintf("%s %s. key_file must name a PEM private key file (at most %s).", k.Path, regErr.Reason(), regfile.Size(regfile.KeyLimit))
 	case errors.Is(err, fs.ErrNotExist):
 		d.Summary = "DKIM key file not found"
 		d.Detail = fmt.Sprintf("There is no file %s. Generate the key (openssl genpkey -algorithm ed25519 -out %s) or fix key_file.", k.Path, k.KeyFile.Value)

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/mailconf/mailconf/internal/regfile"
 )
 
 // Options are the outside world the loader reads. The zero value reads the
@@ -16,8 +19,9 @@ import (
 type Options struct {
 	// LookupEnv backs the env() function. Defaults to os.LookupEnv.
 	LookupEnv func(name string) (string, bool)
-	// ReadFile reads files named by file() and key_file. Defaults to os.ReadFile.
-	ReadFile func(path string) ([]byte, error)
+	// ReadFile reads files named by file() and key_file, refusing any
+	// above limit bytes. Defaults to regfile.Read: regular files only.
+	ReadFile func(path string, limit int64) ([]byte, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -25,7 +29,7 @@ func (o Options) withDefaults() Options {
 		o.LookupEnv = os.LookupEnv
 	}
 	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
+		o.ReadFile = regfile.Read
 	}
 	return o
 }
@@ -68,7 +72,7 @@ func LoadFiles(dir string, paths []string, opts Options) (*Config, hcl.Diagnosti
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
 	for _, p := range paths {
-		f, ds := l.parser.ParseHCLFile(p)
+		f, ds := l.parseFile(p)
 		diags = append(diags, ds...)
 		if f == nil {
 			continue
@@ -83,6 +87,30 @@ func LoadFiles(dir string, paths []string, opts Options) (*Config, hcl.Diagnosti
 	}
 	diags = append(diags, l.load(bodies)...)
 	return l.cfg, diags
+}
+
+// parseFile reads one configuration file (a regular file of at most
+// regfile.ConfigLimit bytes) and parses it once its nesting is known to be
+// within what the parser can take.
+func (l *loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
+	src, err := regfile.Read(path, regfile.ConfigLimit)
+	if err != nil {
+		detail := fmt.Sprintf("Reading %s failed: %s.", path, describeFileErr(err))
+		var re *regfile.Error
+		if errors.As(err, &re) {
+			detail = fmt.Sprintf("%s %s. Configuration files are regular files of at most %s.", path, re.Reason(), regfile.Size(regfile.ConfigLimit))
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read configuration file",
+			Detail:   detail,
+			Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
+		}}
+	}
+	if diags := checkNesting(src, path); diags.HasErrors() {
+		return nil, diags
+	}
+	return l.parser.ParseHCL(src, path)
 }
 
 var rootSchema = &hcl.BodySchema{

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/spf13/cobra"
 
+	"github.com/mailconf/mailconf/internal/regfile"
 	"github.com/mailconf/mailconf/lint"
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/providers"
@@ -217,7 +218,7 @@ func savePlan(path string, p *plan.Plan) error {
 }
 
 func loadPlan(path string) (*plan.Plan, error) {
-	b, err := os.ReadFile(path)
+	b, err := regfile.Read(path, regfile.PlanLimit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan: %w", err)
 	}
