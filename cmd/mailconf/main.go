@@ -52,6 +52,14 @@ func (e *env) now() time.Time {
 }
 
 func main() {
+	status := childStatus()
+	if status == nil {
+		if exe, err := os.Executable(); err == nil {
+			if code, ok := supervise(exe, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr); ok {
+				os.Exit(code)
+			}
+		}
+	}
 	e := &env{
 		stdout:      os.Stdout,
 		stderr:      os.Stderr,
@@ -60,7 +68,9 @@ func main() {
 		colorErr:    isTerminal(os.Stderr),
 		interactive: isTerminal(os.Stdin) && isTerminal(os.Stdout),
 	}
-	os.Exit(run(e, os.Args[1:]))
+	code := run(e, os.Args[1:])
+	reportStatus(status, code)
+	os.Exit(code)
 }
 
 func isTerminal(f *os.File) bool {
@@ -75,7 +85,10 @@ func run(e *env, args []string) int {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetIn(e.stdin)
-	err := root.Execute()
+	err, code := runRecovered(e, root)
+	if code >= 0 {
+		return code
+	}
 	var ee exitErr
 	switch {
 	case err == nil:
