@@ -128,12 +128,12 @@ func reportStatus(f *os.File, code int) {
 
 // runRecovered executes the root command, turning a panic on its goroutine
 // into "internal error" and exit 1.
-func runRecovered(e *env, root *cobra.Command) (err error, code int) {
+func runRecovered(e *env, root *cobra.Command) (code int, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			fmt.Fprintf(e.stderr, "mailconf: internal error: %v\nThis is a bug in mailconf; please report it with what follows.\n\n%s", v, debug.Stack())
-			err, code = nil, exitError
+			code, err = exitError, nil
 		}
 	}()
-	return root.Execute(), -1
+	return -1, root.Execute()
 }

@@ -154,7 +154,7 @@ func TestPanicInCommand(t *testing.T) {
 	root.SetArgs(nil)
 	root.SetOut(io.Discard)
 	root.SetErr(&stderr)
-	err, code := runRecovered(e, root)
+	code, err := runRecovered(e, root)
 	if err != nil || code != exitError {
 		t.Fatalf("runRecovered = %v, %d; want exit %d", err, code, exitError)
 	}

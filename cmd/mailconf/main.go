@@ -85,7 +85,7 @@ func run(e *env, args []string) int {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetIn(e.stdin)
-	err, code := runRecovered(e, root)
+	code, err := runRecovered(e, root)
 	if code >= 0 {
 		return code
 	}
