@@ -65,7 +65,8 @@ func FindZones(ctx context.Context, desired *Desired, clients map[string]provide
 
 // ReadLive finds each domain's zone at its provider and reads every zone
 // once, several zones of a provider at a time. Errors name the provider
-// and the zone or domain.
+// and the zone or domain. A zone holding a record no DNS server could send
+// is an error (ErrUnservable, see CheckServable).
 func ReadLive(ctx context.Context, desired *Desired, clients map[string]providers.Client, opts ReadOptions) (Live, error) {
 	live := Live{Records: map[string][]Record{}}
 	zones, err := FindZones(ctx, desired, clients)
@@ -104,6 +105,13 @@ func ReadLive(ctx context.Context, desired *Desired, clients map[string]provider
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			recs, err := c.GetRecords(ctx, k.zone)
+			if err == nil {
+				// Whatever the provider, a record no server could send
+				// stops the plan here: planning around it would hide it,
+				// and a provider that rewrites whole zones would write it
+				// back.
+				err = CheckServable(k.zone, recs)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -29,7 +29,8 @@ type zoneData struct {
 // refused, because a rewrite could not put the records back where they came
 // from, and so is $GENERATE (see directives). Every record must be inside
 // the zone, and an SOA record, if any, must be the only one and sit at the
-// apex (RFC 1035 section 5.2).
+// apex (RFC 1035 section 5.2). Every record must be one a DNS server can
+// send (see checkServable), or the zone is refused with ErrUnservable.
 func parseZone(data []byte, zone, file string) (*zoneData, error) {
 	ttl, hasTTL, hasGenerate := directives(data)
 	if hasGenerate {
@@ -73,6 +74,13 @@ func parseZone(data []byte, zone, file string) (*zoneData, error) {
 	}
 	if err := zp.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	if u := checkServable(z.records); u != nil {
+		where := file
+		if lines := recordLines(data); len(lines) == len(z.records) {
+			where = fmt.Sprintf("%s:%d", file, lines[u.index])
+		}
+		return nil, fmt.Errorf("%w: %s: %s; no DNS server can send it, and mailconf does not rewrite a zone holding it: shorten or remove the record in the file", ErrUnservable, where, u.reason)
 	}
 	z.defaultTTL = fallbackTTL
 	if hasTTL {

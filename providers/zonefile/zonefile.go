@@ -14,6 +14,17 @@
 // exactly: an SRV whose name lacks the _service._proto labels, and an HTTPS
 // or SVCB record whose parameters contain escapes.
 //
+// A zone file is read only if it is a regular file (a FIFO or a link to a
+// device is refused at once, not waited on) of at most regfile.ZoneLimit,
+// and only if every record in it is one a DNS server could send: names of
+// at most 255 octets, character-strings of at most 255, data of at most
+// 65535 octets (RFC 1035 sections 2.3.4, 3.3 and 3.2.1), and each record
+// and RRset small enough for a response of at most 65535 octets (section
+// 4.2.2). Otherwise reading fails with ErrUnservable, naming the file,
+// line, record, size and limit; since a write rewrites the whole file,
+// such a zone is never written either, and a write whose result would
+// hold such a record is refused the same way.
+//
 // Input records follow libdns: names relative to the zone, Data unescaped.
 // A TXT text longer than 255 octets is written as one record of several
 // character-strings (RFC 1035 section 3.3.14), cut after a space where one
@@ -39,8 +50,13 @@
 //     was, with one exception: if only the final directory fsync fails, the
 //     change is in place but may not survive a crash, and the error says so.
 //   - Calls are serialized per zone within the process, and across processes
-//     by a lock file "<dir>/.<zone>.zone.lock" (left in place; ignore it in
-//     version control), held for the whole read-modify-write.
+//     by an flock(2) on the lock file "<dir>/.<zone>.zone.lock", held for
+//     the whole read-modify-write. The lock file exists only during a write:
+//     the writer removes it before it lets go. One left behind shows that a
+//     writer was killed; the next write takes it over, removes the
+//     temporary files of mailconf's own naming ".<zone>.zone.tmp-<digits>"
+//     that the killed writer may have left, and removes the lock file in
+//     turn. The zone file itself is never half-written, killed or not.
 //   - A CNAME is refused next to other data at one name (RFC 1034 section
 //     3.6.2), since servers reject such a zone entirely.
 //
@@ -59,10 +75,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
+	"github.com/mailconf/mailconf/internal/regfile"
 	"github.com/mailconf/mailconf/providers/internal/rrset"
 )
 
@@ -185,7 +201,9 @@ func (p *Provider) read(zone string) (*zoneData, error) {
 
 func (p *Provider) readNormalized(zone string) (*zoneData, error) {
 	file := p.path(zone)
-	data, err := os.ReadFile(file)
+	// Bounded, and never blocking: a zone file that is a FIFO or a link
+	// to a device is refused instead of hanging the plan.
+	data, err := regfile.Read(file, regfile.ZoneLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: zone %s: looked for %s; create it or set `dir` to the directory holding it", ErrZoneNotFound, zone, file)
 	}
@@ -347,6 +365,12 @@ func (p *Provider) edit(ctx context.Context, zone string, f editFunc) ([]libdns.
 	for i, e := range out {
 		next.records[i] = e.Val
 	}
+	// The records written must be servable too: an input TXT of a
+	// megabyte would otherwise land in the file, and every later read
+	// would refuse the zone.
+	if u := checkServable(next.records); u != nil {
+		return nil, fmt.Errorf("%w: zone %s: %s; the file is unchanged", ErrUnservable, norm, u.reason)
+	}
 	soa := next.soa()
 	if soa == nil {
 		return nil, fmt.Errorf("%w: %s; add one at the top of the file", ErrNoSOA, p.path(norm))
@@ -364,8 +388,10 @@ func (p *Provider) edit(ctx context.Context, zone string, f editFunc) ([]libdns.
 	return recs, nil
 }
 
-// lock takes the zone's in-process lock, then its lock file, honoring ctx
-// while waiting for either. The returned function releases both.
+// lock takes the zone's in-process lock, then its lock file (see
+// lockFile), honoring ctx while waiting for either, and removes what a
+// writer killed while holding the lock left behind. The returned function
+// releases both locks, removing the lock file.
 func (p *Provider) lock(ctx context.Context, zone string) (func(), error) {
 	p.mu.Lock()
 	if p.locks == nil {
@@ -383,20 +409,21 @@ func (p *Provider) lock(ctx context.Context, zone string) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	fl := flock.New(p.lockPath(zone), flock.SetPermissions(0o644))
-	ok, err := fl.TryLockContext(ctx, lockRetry)
-	if err != nil || !ok {
+	fl, found, err := lockFile(ctx, p.lockPath(zone))
+	if err != nil {
 		<-sem
-		if err == nil {
-			err = ctx.Err()
-		}
 		if ctx.Err() != nil {
-			return nil, err
+			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("zonefile: zone %s: locking %s: %w", zone, p.lockPath(zone), err)
+		return nil, lockError(zone, p.lockPath(zone), err)
+	}
+	if found {
+		// A writer died holding this lock: it may have left the
+		// temporary file of a replacement behind.
+		cleanTemps(p.path(zone))
 	}
 	return func() {
-		_ = fl.Unlock()
+		fl.unlock()
 		<-sem
 	}, nil
 }
