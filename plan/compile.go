@@ -161,14 +161,6 @@ func (c *compiler) mx() []schema.MX {
 	return hosts
 }
 
-// spfOrder is the order terms of each kind appear in a compiled record:
-// the address terms that cost no DNS lookup first, so a receiver matching
-// one of them stops before any include is fetched (RFC 7208 section 4.6.2
-// evaluates left to right).
-var spfOrder = map[spf.Kind]int{
-	spf.IP4: 0, spf.IP6: 1, spf.A: 2, spf.MX: 3, spf.PTR: 4, spf.Include: 5, spf.Exists: 6,
-}
-
 func (c *compiler) spf() {
 	d := c.d
 	rs := &RecordSet{Name: d.Name, Type: TypeTXT, TTL: d.TTL, Prefix: "v=spf1", Source: "spf"}
@@ -179,11 +171,15 @@ func (c *compiler) spf() {
 		c.add(rs)
 		return
 	}
-	type term struct {
-		text string
-		mech *spf.Mechanism
-	}
-	var terms []term
+	// RFC 7208 section 4.6.2: mechanisms are evaluated left to right and
+	// the first match decides, and section 4.6.4 counts DNS lookups as
+	// they are spent, so the order of the terms is the operator's to
+	// choose: the record keeps the order of the domain's senders list,
+	// each sender's terms in the order the sender gives them (for a
+	// custom sender: ip4, ip6, a, mx, include, each list as written; see
+	// schema.SPFTerms), then the terms of the spf block. A term already
+	// present is dropped where it repeats, so that nothing moves.
+	var terms []string
 	seen := map[string]bool{}
 	addTerms := func(list []string) {
 		for _, t := range list {
@@ -201,7 +197,7 @@ func (c *compiler) spf() {
 				continue
 			}
 			seen[s] = true
-			terms = append(terms, term{s, m})
+			terms = append(terms, s)
 		}
 	}
 	for _, s := range d.Senders {
@@ -210,13 +206,6 @@ func (c *compiler) spf() {
 	if s := d.SPF; s != nil {
 		addTerms(schema.SPFTerms(s.IP4.Value, s.IP6.Value, s.Include.Value, s.A.Value, s.MX.Value))
 	}
-	sort.SliceStable(terms, func(i, j int) bool {
-		oi, oj := spfOrder[terms[i].mech.Kind], spfOrder[terms[j].mech.Kind]
-		if oi != oj {
-			return oi < oj
-		}
-		return terms[i].text < terms[j].text
-	})
 	// With nothing authorized, nothing may send: "-all". With senders, a
 	// softfail leaves the verdict to DMARC, which is what receivers act on.
 	all := "~all"
@@ -226,10 +215,7 @@ func (c *compiler) spf() {
 	if d.SPF != nil && d.SPF.All.Set {
 		all = d.SPF.All.Value
 	}
-	parts := []string{"v=spf1"}
-	for _, t := range terms {
-		parts = append(parts, t.text)
-	}
+	parts := append([]string{"v=spf1"}, terms...)
 	parts = append(parts, all)
 	text := strings.Join(parts, " ")
 	rec, err := spf.Parse(text)
@@ -420,7 +406,15 @@ func (c *compiler) mtasts(mx []schema.MX) {
 		MaxAge: m.MaxAge.Get(DefaultMTASTSMaxAge),
 	}
 	c.out.MTASTSPolicy = pol.String()
+	// RFC 8461 section 3.1: the id must change whenever the policy does.
+	// Derived from the policy text, it changes exactly then. An explicit
+	// id (from a domain migrated from another tool) is published as it
+	// is; keeping it current is then the user's job.
 	rec := &mtasts.Record{ID: pol.ID()}
+	if m.ID.Set {
+		rec.ID = m.ID.Value
+		c.out.MTASTSIDExplicit = true
+	}
 	c.add(&RecordSet{Name: "_mta-sts." + d.Name, Type: TypeTXT, TTL: d.TTL, Prefix: "v=STSv1", Values: []string{rec.String()}, Source: "mta_sts"})
 }
 

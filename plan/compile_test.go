@@ -50,7 +50,7 @@ func TestCompileSPF(t *testing.T) {
 		{"senders softfail by default", `
 sender "custom" "a" { ip4 = ["192.0.2.1"] }
 domain "example.com" { senders = [sender.custom.a] }`, "v=spf1 ip4:192.0.2.1 ~all"},
-		{"address terms first, sorted, deduplicated, order of senders irrelevant", `
+		{"declared order: senders as listed, each sender's terms, then the spf block; first occurrence kept", `
 sender "custom" "a" {
   include = ["_spf.z.example", "_spf.a.example"]
   ip4     = ["198.51.100.7"]
@@ -66,8 +66,42 @@ domain "example.com" {
   spf {
     all     = "-all"
     include = ["_spf.a.example"]
+    ip4     = ["203.0.113.0/24", "192.0.2.1"]
   }
-}`, "v=spf1 ip4:192.0.2.1 ip4:198.51.100.7 ip6:2001:db8::1 a mx:mail.example.com/24 include:_spf.a.example include:_spf.z.example -all"},
+}`, "v=spf1 ip4:192.0.2.1 ip4:198.51.100.7 ip6:2001:db8::1 a mx:mail.example.com/24 include:_spf.z.example include:_spf.a.example ip4:203.0.113.0/24 -all"},
+		{"includes keep their declared order", `
+sender "custom" "mail" { include = ["servers.mcsv.net", "_spf.google.com"] }
+domain "example.com" { senders = [sender.custom.mail] }`, "v=spf1 include:servers.mcsv.net include:_spf.google.com ~all"},
+		{"senders keep their listed order", `
+sender "custom" "z" { include = ["_spf.z.example"] }
+sender "custom" "a" { ip4 = ["192.0.2.1"] }
+domain "example.com" { senders = [sender.custom.z, sender.custom.a] }`, "v=spf1 include:_spf.z.example ip4:192.0.2.1 ~all"},
+		{"catalog and custom senders in listed order", `
+sender "custom" "relay" { ip4 = ["192.0.2.1"] }
+sender "google_workspace" "corp" {}
+domain "example.com" { senders = [sender.custom.relay, sender.google_workspace.corp] }`, "v=spf1 ip4:192.0.2.1 include:_spf.google.com ~all"},
+		{"policy spf terms after the senders, domain overriding the policy", `
+sender "custom" "s" { include = ["_spf.s.example"] }
+policy "p" {
+  spf {
+    include = ["_spf.policy.example"]
+    ip4     = ["192.0.2.9"]
+  }
+}
+domain "example.com" {
+  policy  = policy.p
+  senders = [sender.custom.s]
+  spf {
+    ip4 = ["192.0.2.8"]
+  }
+}`, "v=spf1 include:_spf.s.example ip4:192.0.2.8 include:_spf.policy.example ~all"},
+		{"for_each domains keep the senders order", `
+sender "custom" "z" { include = ["_spf.z.example"] }
+sender "custom" "a" { include = ["_spf.a.example"] }
+domain "fleet" {
+  for_each = toset(["example.com"])
+  senders  = [sender.custom.z, sender.custom.a]
+}`, "v=spf1 include:_spf.z.example include:_spf.a.example ~all"},
 		{"parked", `domain "example.com" { parked = true }`, "v=spf1 -all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

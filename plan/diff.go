@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,6 +26,18 @@ type Live struct {
 	Zones map[string]string
 	// Records are each zone's live records, by zone.
 	Records map[string][]Record
+	// MTASTSPolicies are the MTA-STS policy files served now, by domain
+	// (lower case, without the trailing dot): the body of
+	// https://mta-sts.<domain>/.well-known/mta-sts.txt as a sender fetches
+	// it (RFC 8461 section 3.3). Diff does no I/O, so the caller fetches
+	// them; a domain that is absent was not fetched, or could not be.
+	//
+	// With the served policy known, Diff keeps the live id of a policy
+	// that has not changed instead of replacing it with mailconf's own,
+	// and warns when the served policy is not the one mailconf compiles;
+	// KeepMTASTSIDs makes the desired records agree. Without it, the id
+	// is mailconf's.
+	MTASTSPolicies map[string]string
 }
 
 // Diff compares the desired records with the live zones and returns what
@@ -45,7 +58,8 @@ func Diff(desired *Desired, live Live) *Plan {
 			byZone[zone] = idx
 			zoneProvider[zone] = d.Provider
 		}
-		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone]))
+		served, fetched := live.MTASTSPolicies[d.Domain]
+		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone], servedPolicy{served, fetched}))
 	}
 	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Domain < p.Domains[j].Domain })
 	var zones []string
@@ -61,7 +75,7 @@ func Diff(desired *Desired, live Live) *Plan {
 	return p
 }
 
-func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *DomainPlan {
+func diffDomain(d *DomainRecords, zone string, live map[string][]Record, served servedPolicy) *DomainPlan {
 	dp := &DomainPlan{Domain: d.Domain, Zone: zone, Provider: d.Provider, Changes: []*Change{}, Findings: []*Finding{}}
 	finding := func(sev Severity, name, format string, args ...any) {
 		dp.Findings = append(dp.Findings, &Finding{Severity: sev, Name: name, Message: fmt.Sprintf(format, args...)})
@@ -100,8 +114,16 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *Domain
 				finding(SeverityNote, rs.Name, "the %s records at %s share one TTL (RFC 2181 section 5.2), so mailconf's value takes the TTL of the records that are not its own, %d, instead of %d", rs.Type, rs.Name, ttl, rs.TTL)
 			}
 		}
-		want := make([]Value, len(rs.Values))
-		for i, v := range rs.Values {
+		values := rs.Values
+		if isMTASTSSet(d, rs) {
+			var notes []*Finding
+			values, notes = mtastsValues(d, rs, owned, served)
+			for _, f := range notes {
+				finding(f.Severity, f.Name, "%s", f.Message)
+			}
+		}
+		want := make([]Value, len(values))
+		for i, v := range values {
 			want[i] = Value{TTL: ttl, Data: v}
 		}
 		sortValues(want)
@@ -112,10 +134,8 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *Domain
 				// RFC 7208 section 4.5: two SPF records make every check a permerror.
 				finding(SeverityWarning, rs.Name, "%d SPF records are published at %s, so receivers return permerror for every message (RFC 7208 section 4.5); this plan replaces them with one.", len(owned), rs.Name)
 			}
-		case "v=DMARC1":
-			if len(owned) > 1 {
-				finding(SeverityWarning, rs.Name, "%d DMARC records are published at %s, so receivers apply no DMARC policy (RFC 9989 section 4.10.1); this plan replaces them with one.", len(owned), rs.Name)
-			}
+		case dmarcPrefix:
+			dmarcFindings(rs, owned, want, finding)
 		}
 		if len(keep) > 0 && rs.Prefix != "" {
 			var shown []string
@@ -158,6 +178,65 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record) *Domain
 		return a.Message < b.Message
 	})
 	return dp
+}
+
+// dmarcFindings explains what the plan does with the DMARC records it
+// owns at a name: several valid ones, which leave the domain without a
+// policy, and ones meant as DMARC that are not valid records, which
+// receivers discard. Both are replaced, and the plan must say why.
+func dmarcFindings(rs *RecordSet, owned, want []Value, finding func(Severity, string, string, ...any)) {
+	var valid int
+	var invalid []Value
+	for _, v := range owned {
+		if _, err := dmarc.Parse(v.Data); errors.Is(err, dmarc.ErrNotDMARC) {
+			invalid = append(invalid, v)
+		} else {
+			// A record with the right version but a bad tag further on
+			// still counts as a record when receivers count them.
+			valid++
+		}
+	}
+	if valid > 1 {
+		finding(SeverityWarning, rs.Name, "%d DMARC records are published at %s, so receivers apply no DMARC policy (RFC 9989 section 4.10.1); this plan replaces them with one.", valid, rs.Name)
+	}
+	policy := strings.HasPrefix(rs.Name, "_dmarc.")
+	for _, v := range invalid {
+		var effect string
+		switch {
+		case !policy:
+			// RFC 7489 section 7.1: the destination authorizes reports
+			// with a record that is DMARC.
+			effect = "report senders do not take it as an authorization to receive the reports (RFC 7489 section 7.1)"
+		case valid > 0:
+			effect = "receivers discard it (RFC 7489 section 6.6.3), and those that read the version loosely count a second DMARC record and apply no policy"
+		default:
+			effect = "receivers discard it (RFC 7489 section 6.6.3), so the domain has no DMARC policy"
+		}
+		action := "this plan replaces it with mailconf's record"
+		if len(owned) > 1 {
+			action = "this plan removes it and leaves only mailconf's record"
+		}
+		if len(want) == 0 {
+			action = "this plan deletes it"
+		}
+		finding(SeverityWarning, rs.Name, "%s holds %s, which is not a valid DMARC record: %s; %s; %s.", rs.Name, abbreviate(v.Data, 50), dmarcVersionProblem(v.Data), effect, action)
+	}
+}
+
+// dmarcVersionProblem says what is wrong with the start of a value that
+// LooksLikeDMARC but that dmarc.Parse rejects as not DMARC.
+func dmarcVersionProblem(data string) string {
+	first, _, _ := strings.Cut(data, ";")
+	_, value, _ := strings.Cut(first, "=")
+	value = strings.Trim(value, " \t")
+	if value != dmarc.Version && strings.EqualFold(value, dmarc.Version) {
+		// RFC 7489 section 6.3: the value "MUST match precisely"; the
+		// ABNF of section 6.4 spells it as case-sensitive octets, as
+		// RFC 9989 section 4.7 does.
+		return fmt.Sprintf("the version must be exactly v=%s, in upper case, not v=%s (RFC 7489 section 6.3, RFC 9989 section 4.7)", dmarc.Version, value)
+	}
+	// "v=DMARC1 p=reject": the version tag runs on into the next one.
+	return fmt.Sprintf("the first tag must be v=%s, ended by \";\" before the next tag (RFC 7489 section 6.4, RFC 9989 section 4.7)", dmarc.Version)
 }
 
 // cnameConflict explains why a set cannot be written next to the live
@@ -280,11 +359,18 @@ func revoked(data string) bool {
 // reject is stronger than quarantine, which is stronger than none, and a
 // lower pct applies the policy to less mail.
 func dmarcWeakening(c *Change) string {
-	if len(c.Old) == 0 {
-		return ""
+	// The old policy is the first valid record's. A value meant as DMARC
+	// that does not parse (such as "v=dmarc1") is discarded by receivers
+	// (RFC 7489 section 6.6.3): replacing it weakens nothing, and it must
+	// not hide a valid record that sorts after it.
+	var old *dmarc.Record
+	for _, v := range c.Old {
+		if r, err := dmarc.Parse(v.Data); err == nil {
+			old = r
+			break
+		}
 	}
-	old, err := dmarc.Parse(c.Old[0].Data)
-	if err != nil {
+	if old == nil {
 		return ""
 	}
 	if c.Action == Delete || len(c.New) == 0 {

@@ -253,3 +253,105 @@ func TestDiffSharedTTL(t *testing.T) {
 		t.Errorf("want one note about the shared TTL, got %+v", d.Findings)
 	}
 }
+
+// TestDiffInvalidDMARCVersion: a TXT at _dmarc meant as DMARC whose version
+// is not exactly v=DMARC1 is not a DMARC record (RFC 7489 section 6.3);
+// the plan replaces it and says why, and a valid record written with
+// spaces around "=" (RFC 7489 section 6.4) is replaced, not left beside
+// mailconf's.
+func TestDiffInvalidDMARCVersion(t *testing.T) {
+	set := &RecordSet{Name: "_dmarc.example.com", Type: TypeTXT, TTL: 3600, Prefix: "v=DMARC1", Values: []string{"v=DMARC1; p=reject"}, Source: "dmarc"}
+	for _, tc := range []struct {
+		name     string
+		live     []string
+		actions  []string
+		findings []string // a phrase each warning must contain, in order
+	}{
+		{"lower case version", []string{"v=dmarc1; p=reject"}, []string{"~ _dmarc.example.com TXT"},
+			[]string{`holds "v=dmarc1; p=reject", which is not a valid DMARC record: the version must be exactly v=DMARC1, in upper case, not v=dmarc1 (RFC 7489 section 6.3, RFC 9989 section 4.7); receivers discard it (RFC 7489 section 6.6.3), so the domain has no DMARC policy; this plan replaces it with mailconf's record.`}},
+		{"mixed case version", []string{"v=Dmarc1; p=none"}, []string{"~ _dmarc.example.com TXT"}, []string{"not v=Dmarc1"}},
+		{"version run into the next tag", []string{"v=DMARC1 p=reject"}, []string{"~ _dmarc.example.com TXT"}, []string{`ended by ";"`}},
+		{"invalid beside the valid record", []string{"v=DMARC1; p=reject", "v=dmarc1; p=none"}, []string{"~ _dmarc.example.com TXT"},
+			[]string{"those that read the version loosely count a second DMARC record and apply no policy; this plan removes it and leaves only mailconf's record."}},
+		{"spaces around = are valid and owned", []string{"v = DMARC1; p=none"}, []string{"~ _dmarc.example.com TXT"}, nil},
+		{"upper-case tag name is valid", []string{"V=DMARC1; p=reject"}, []string{"~ _dmarc.example.com TXT"}, nil},
+		{"valid and equal", []string{"v=DMARC1; p=reject"}, nil, nil},
+		{"two valid records", []string{"v=DMARC1; p=reject", "v=DMARC1; p=none"}, []string{"~ _dmarc.example.com TXT"}, []string{"2 DMARC records are published"}},
+		{"not DMARC at all is left alone", []string{"v=DMARC10; p=none", "vdmarc1"}, []string{"+ _dmarc.example.com TXT"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var live []Record
+			for _, v := range tc.live {
+				live = append(live, rec("_dmarc.example.com", "TXT", 3600, v))
+			}
+			d := diffOne([]*RecordSet{set}, live)
+			if diff := cmp.Diff(tc.actions, actions(d)); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			var warnings []string
+			for _, f := range d.Findings {
+				if f.Severity == SeverityWarning {
+					warnings = append(warnings, f.Message)
+				}
+			}
+			if len(warnings) != len(tc.findings) {
+				t.Fatalf("warnings %q, want %d", warnings, len(tc.findings))
+			}
+			for i, w := range tc.findings {
+				if !strings.Contains(warnings[i], w) {
+					t.Errorf("warning %q does not say %q", warnings[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestDiffReportAuthorizationVersion: a report authorization record with
+// the wrong version authorizes nothing (RFC 7489 section 7.1).
+func TestDiffReportAuthorizationVersion(t *testing.T) {
+	set := &RecordSet{Name: "example.org._report._dmarc.example.com", Type: TypeTXT, TTL: 3600, Prefix: "v=DMARC1", Values: []string{"v=DMARC1;"}, Source: "dmarc reports of example.org"}
+	d := diffOne([]*RecordSet{set}, []Record{rec(set.Name, "TXT", 3600, "v=dmarc1")})
+	if diff := cmp.Diff([]string{"~ example.org._report._dmarc.example.com TXT"}, actions(d)); diff != "" {
+		t.Error(diff)
+	}
+	if len(d.Findings) != 1 || !strings.Contains(d.Findings[0].Message, "report senders do not take it as an authorization") {
+		t.Errorf("findings %+v", d.Findings)
+	}
+}
+
+// TestDiffDMARCWeakeningPastInvalid: the weakening rule compares with the
+// valid record, not with an invalid one that sorts before it.
+func TestDiffDMARCWeakeningPastInvalid(t *testing.T) {
+	set := &RecordSet{Name: "_dmarc.example.com", Type: TypeTXT, TTL: 3600, Prefix: "v=DMARC1", Values: []string{"v=DMARC1; p=none"}, Source: "dmarc"}
+	d := diffOne([]*RecordSet{set}, []Record{
+		rec("_dmarc.example.com", "TXT", 3600, "V=dmarc1; p=none"),
+		rec("_dmarc.example.com", "TXT", 3600, "v=DMARC1; p=reject"),
+	})
+	if len(d.Changes) != 1 || !strings.Contains(d.Changes[0].Dangerous, "p from reject to none") {
+		t.Errorf("changes %+v, want a dangerous weakening", d.Changes)
+	}
+}
+
+func TestLooksLikeDMARC(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  bool
+	}{
+		{"v=DMARC1", true},
+		{"v=DMARC1; p=none", true},
+		{"V=DMARC1;p=none", true},
+		{"v = DMARC1 ; p=none", true},
+		{"v\t=\tdmarc1;", true},
+		{"v=dmarc1 p=reject", true},
+		{"v=DMARC10; p=none", false},
+		{"v=DMARC", false},
+		{"vv=DMARC1", false},
+		{"p=none; v=DMARC1", false},
+		{" v=DMARC1", false},
+		{"", false},
+	} {
+		if got := LooksLikeDMARC(tc.value); got != tc.want {
+			t.Errorf("LooksLikeDMARC(%q) = %v", tc.value, got)
+		}
+	}
+}

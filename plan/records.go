@@ -45,8 +45,49 @@ type RecordSet struct {
 
 // Owns reports whether a live value at the set's (name, type) belongs to
 // mailconf under DESIGN.md section 4.
+//
+// A DMARC set owns every value that is meant as a DMARC record, valid or
+// not (see LooksLikeDMARC): leaving "v=dmarc1; p=reject" or
+// "v = DMARC1; p=none" beside mailconf's record would leave two records
+// that some receivers count as DMARC, and then none applies (RFC 7489
+// section 6.6.3 step 4).
 func (rs *RecordSet) Owns(value string) bool {
-	return rs.Prefix == "" || HasTagPrefix(value, rs.Prefix)
+	switch rs.Prefix {
+	case "":
+		return true
+	case dmarcPrefix:
+		return LooksLikeDMARC(value)
+	}
+	return HasTagPrefix(value, rs.Prefix)
+}
+
+// dmarcPrefix is the Prefix of the DMARC policy and report authorization
+// sets.
+const dmarcPrefix = "v=DMARC1"
+
+// LooksLikeDMARC reports whether a TXT value starts with a DMARC version
+// tag in any letter case and spacing: "v" or "V", optional whitespace, "=",
+// optional whitespace, "DMARC1" in any case, then the end, whitespace or
+// ";". RFC 7489 section 6.4 allows whitespace around "=" (dmarc-version =
+// "v" *WSP "=" *WSP %x44.4d.41.52.43.31), so "v = DMARC1" is a valid
+// record; the value itself is case-sensitive, so "v=dmarc1" is a record
+// someone meant as DMARC that receivers discard. Both are mailconf's to
+// replace; Diff says which are not valid.
+func LooksLikeDMARC(value string) bool {
+	if value == "" || value[0] != 'v' && value[0] != 'V' {
+		return false
+	}
+	rest := strings.TrimLeft(value[1:], " \t")
+	rest, ok := strings.CutPrefix(rest, "=")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	if len(rest) < len("DMARC1") || !strings.EqualFold(rest[:len("DMARC1")], "DMARC1") {
+		return false
+	}
+	rest = rest[len("DMARC1"):]
+	return rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == ';'
 }
 
 // HasTagPrefix reports whether a TXT value starts with a version tag such
@@ -72,6 +113,10 @@ type DomainRecords struct {
 	// MTASTSPolicy is the policy file to serve at
 	// https://mta-sts.<domain>/.well-known/mta-sts.txt, or "".
 	MTASTSPolicy string
+	// MTASTSIDExplicit marks an MTA-STS id set in the configuration rather
+	// than derived from MTASTSPolicy: Diff then never replaces it with the
+	// live one.
+	MTASTSIDExplicit bool
 	// SPFFlatten is the domain's spf.flatten mode: "never", "auto" or
 	// "always". Compile leaves the record as declared; FlattenSPF, which
 	// needs the DNS, rewrites it.

@@ -231,6 +231,10 @@ type MTASTSSettings struct {
 	Mode      Field[string]   // enforce | testing | none
 	MaxAge    Field[int]      // seconds
 	MX        Field[[]string] // patterns; default: the domain's MX hosts
+	// ID is the id to publish in _mta-sts.<domain> (RFC 8461 section 3.1),
+	// for a policy whose id another tool chose; unset, mailconf derives it
+	// from the policy text.
+	ID Field[string]
 }
 
 // TLSRPTSettings is a `tls_rpt` block.

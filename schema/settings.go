@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mailconf/mailconf/mailauth/mtasts"
 )
 
 // The blocks a policy provides and a domain may override.
@@ -30,7 +32,7 @@ var dmarcSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 var mtastsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "mode"}, {Name: "max_age"}, {Name: "mx"},
+	{Name: "mode"}, {Name: "max_age"}, {Name: "mx"}, {Name: "id"},
 }}
 
 var tlsrptSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -297,6 +299,11 @@ func (a *attrs) mtasts(rng hcl.Range) *MTASTSSettings {
 		Mode:      a.str("mode"),
 		MaxAge:    a.integer("max_age"),
 		MX:        a.strs("mx"),
+		ID:        a.str("id"),
+	}
+	// RFC 8461 section 3.1: sts-id = 1*32(ALPHA / DIGIT).
+	if m.ID.Set && !mtasts.ValidID(m.ID.Value) {
+		a.errorf(m.ID.Range, "Invalid MTA-STS id", "id is 1 to 32 letters and digits (RFC 8461 section 3.1), not %q. Give the id published today to keep it, or leave id out and mailconf derives one from the policy text.", m.ID.Value)
 	}
 	if m.Mode.Set && !contains([]string{"enforce", "testing", "none"}, m.Mode.Value) {
 		a.errorf(m.Mode.Range, "Invalid MTA-STS mode", "mode must be \"enforce\", \"testing\" or \"none\" (RFC 8461 section 3.2), not %q.", m.Mode.Value)
@@ -397,6 +404,7 @@ func mergeMTASTS(own, pol *MTASTSSettings) *MTASTSSettings {
 		Mode:      own.Mode.Or(pol.Mode),
 		MaxAge:    own.MaxAge.Or(pol.MaxAge),
 		MX:        own.MX.Or(pol.MX),
+		ID:        own.ID.Or(pol.ID),
 	}
 }
 
