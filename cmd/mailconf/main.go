@@ -140,6 +140,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newProbeCmd(e),
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
+		newSendersCmd(e),
 	)
 	return root
 }
