@@ -38,6 +38,9 @@ type Live struct {
 	// KeepMTASTSIDs makes the desired records agree. Without it, the id
 	// is mailconf's.
 	MTASTSPolicies map[string]string
+	// MTASTSFetchErrors say, by domain, why a served policy could not be
+	// fetched; Diff mentions it where the live id is replaced.
+	MTASTSFetchErrors map[string]string
 }
 
 // Diff compares the desired records with the live zones and returns what
@@ -59,7 +62,7 @@ func Diff(desired *Desired, live Live) *Plan {
 			zoneProvider[zone] = d.Provider
 		}
 		served, fetched := live.MTASTSPolicies[d.Domain]
-		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone], servedPolicy{served, fetched}))
+		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone], servedPolicy{text: served, fetched: fetched, err: live.MTASTSFetchErrors[d.Domain]}))
 	}
 	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Domain < p.Domains[j].Domain })
 	var zones []string

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/mailconf/mailconf/mailauth/mtasts"
@@ -11,6 +12,52 @@ import (
 type servedPolicy struct {
 	text    string
 	fetched bool
+	// err says why the policy could not be fetched, when that was tried.
+	err string
+}
+
+// MTASTSToFetch returns the domains whose served MTA-STS policy decides
+// their plan, sorted: those whose one live _mta-sts record carries an id
+// other than the one mailconf would publish, with no id set in the
+// configuration. For every other domain the plan is the same whatever is
+// served, so a caller fetches only these (and fills Live.MTASTSPolicies
+// or Live.MTASTSFetchErrors).
+func MTASTSToFetch(desired *Desired, live Live) []string {
+	var out []string
+	for _, d := range desired.Domains {
+		if d.MTASTSPolicy == "" || d.MTASTSIDExplicit {
+			continue
+		}
+		rs := d.Set(mtasts.RecordName(d.Domain), TypeTXT)
+		if rs == nil || !isMTASTSSet(d, rs) || len(rs.Values) != 1 {
+			continue
+		}
+		owned := ownedValues(rs, live.Records[live.Zones[d.Domain]])
+		if len(owned) != 1 {
+			continue
+		}
+		lr, err := mtasts.Parse(owned[0].Data)
+		if err != nil {
+			continue
+		}
+		if want, err := mtasts.Parse(rs.Values[0]); err == nil && lr.ID != want.ID {
+			out = append(out, d.Domain)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ownedValues are the live values at the set's name and type that the set
+// owns.
+func ownedValues(rs *RecordSet, recs []Record) []Value {
+	var owned []Value
+	for _, r := range recs {
+		if r.Name == rs.Name && r.Type == rs.Type && rs.Owns(r.Data) {
+			owned = append(owned, Value{TTL: r.TTL, Data: r.Data})
+		}
+	}
+	return owned
 }
 
 func isMTASTSSet(d *DomainRecords, rs *RecordSet) bool {
@@ -30,13 +77,8 @@ func KeepMTASTSIDs(desired *Desired, live Live) {
 		if rs == nil || !isMTASTSSet(d, rs) || !fetched {
 			continue
 		}
-		var owned []Value
-		for _, r := range live.Records[live.Zones[d.Domain]] {
-			if r.Name == rs.Name && r.Type == rs.Type && rs.Owns(r.Data) {
-				owned = append(owned, Value{TTL: r.TTL, Data: r.Data})
-			}
-		}
-		rs.Values, _ = mtastsValues(d, rs, owned, servedPolicy{text, true})
+		owned := ownedValues(rs, live.Records[live.Zones[d.Domain]])
+		rs.Values, _ = mtastsValues(d, rs, owned, servedPolicy{text: text, fetched: true})
 	}
 }
 
@@ -55,6 +97,14 @@ func KeepMTASTSIDs(desired *Desired, live Live) {
 // in the configuration always wins. Without a served policy mailconf
 // cannot tell what senders have cached, and the id is its hash.
 func mtastsValues(d *DomainRecords, rs *RecordSet, owned []Value, served servedPolicy) ([]string, []*Finding) {
+	if !served.fetched && served.err != "" && len(owned) == 1 && len(rs.Values) == 1 {
+		// The fetch was tried because the live id is not mailconf's.
+		if lr, err := mtasts.Parse(owned[0].Data); err == nil {
+			return rs.Values, []*Finding{{Severity: SeverityNote, Name: rs.Name, Message: fmt.Sprintf(
+				"the policy served at %s could not be fetched (%s), so mailconf cannot tell whether senders hold its policy under the live id %s, and publishes its own; if the served policy is the one mailconf compiles, set id = %q in the mta_sts block to keep it.",
+				mtasts.PolicyURL(d.Domain), served.err, lr.ID, lr.ID)}}
+		}
+	}
 	if !served.fetched || d.MTASTSPolicy == "" || len(rs.Values) != 1 {
 		return rs.Values, nil
 	}

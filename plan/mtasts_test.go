@@ -1,22 +1,19 @@
 package plan_test
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mailconf/mailconf/plan"
-	"github.com/mailconf/mailconf/providers/zonefile"
-	"github.com/mailconf/mailconf/schema"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// -update is accepted so that go test ./... -update runs this package too;
+// its golden files are the command's (cmd/mailconf).
+var _ = flag.Bool("update", false, "rewrite golden files")
 
 const mtastsHCL = `
 domain "example.com" {
@@ -157,77 +154,3 @@ func TestDiffMTASTSLiveID(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
-
-// TestPlanServedMTASTSGolden plans the cases of testdata/plan/mta-sts-served:
-// each a configuration, its live zones and, in served/DOMAIN.txt, the
-// policy file the domain's policy host serves, which the plan is given as
-// Live.MTASTSPolicies. The expected plan is plan.json, in the form
-// `mailconf plan --format json` prints. The cases live one level down, out
-// of reach of the command's golden test, which cannot serve policies yet.
-func TestPlanServedMTASTSGolden(t *testing.T) {
-	root := filepath.Join("..", "testdata", "plan", "mta-sts-served")
-	cases, err := filepath.Glob(filepath.Join(root, "*", "mailconf.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) < 2 {
-		t.Fatalf("%d cases in %s, want at least 2", len(cases), root)
-	}
-	for _, c := range cases {
-		dir := filepath.Dir(c)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg, diags := schema.Load(dir, schema.Options{})
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			desired, diags := plan.Compile(cfg)
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			zp := &zonefile.Provider{Dir: filepath.Join(dir, "zones")}
-			live := plan.Live{Zones: map[string]string{}, Records: map[string][]plan.Record{}, MTASTSPolicies: map[string]string{}}
-			for _, d := range desired.Domains {
-				zone := d.Domain + "."
-				recs, err := zp.GetRecords(context.Background(), zone)
-				if err != nil {
-					t.Fatal(err)
-				}
-				live.Zones[d.Domain] = zone
-				live.Records[zone] = plan.FromLibdns(zone, recs)
-			}
-			served, err := filepath.Glob(filepath.Join(dir, "served", "*.txt"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range served {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				live.MTASTSPolicies[strings.TrimSuffix(filepath.Base(f), ".txt")] = string(b)
-			}
-			// As mailconf plan runs them: the desired records take the
-			// kept ids before the diff.
-			plan.KeepMTASTSIDs(desired, live)
-			b, err := json.MarshalIndent(plan.Diff(desired, live), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := string(b) + "\n"
-			path := filepath.Join(dir, "plan.json")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%s (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s differs (-want +got):\n%s", path, diff)
-			}
-		})
-	}
-}

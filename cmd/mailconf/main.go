@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type env struct {
 	interactive bool
 	// clock, when set, replaces the time of day (tests).
 	clock func() time.Time
+	// httpClient fetches the MTA-STS policies domains serve; nil (tests
+	// that give none) fetches nothing.
+	httpClient *http.Client
 }
 
 func (e *env) now() time.Time {
@@ -61,6 +65,7 @@ func main() {
 		}
 	}
 	e := &env{
+		httpClient:  defaultHTTPClient(),
 		stdout:      os.Stdout,
 		stderr:      os.Stderr,
 		stdin:       os.Stdin,

@@ -16,7 +16,13 @@ func newMTASTSPolicyCmd(e *env) *cobra.Command {
 		Long: `mta-sts-policy prints the policy file that must be served at
 https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461 section 3.3). Its id,
 published in _mta-sts.DOMAIN, is derived from this text, so it changes exactly
-when the policy does.`,
+when the policy does; an id in the mta_sts block is published instead.
+
+A domain that already publishes another id (migrated from another tool)
+keeps it: plan, apply and verify fetch the policy the domain serves, and
+when it is this one (line endings, spacing, field order and mx order aside)
+the live id stays. Serve a changed policy before applying the plan that
+changes its id, or senders cache the old policy under the new id.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, desired, err := cf.load(e)

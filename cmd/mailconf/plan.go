@@ -117,6 +117,7 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if err != nil {
 		return nil, err
 	}
+	fetchServedPolicies(ctx, e, desired, &live)
 	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
 }
 

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,7 +43,8 @@ func TestPlanGolden(t *testing.T) {
 			for _, f := range []struct{ format, file string }{
 				{"text", "plan.txt"}, {"json", "plan.json"}, {"markdown", "plan.md"},
 			} {
-				code, out, errOut := runCmd(t, nil, "plan", "-c", dir, "--format", f.format, "--detailed-exitcode")
+				e := &env{stdin: strings.NewReader(""), httpClient: servedPolicies(filepath.Join(dir, "served"))}
+				code, out, errOut := runOn(t, e, nil, "plan", "-c", dir, "--format", f.format, "--detailed-exitcode")
 				if code == 1 && !strings.Contains(out, "error:") && !strings.Contains(out, `"severity": "error"`) && !strings.Contains(out, ":x:") {
 					t.Fatalf("%s: exit 1 without an error finding; stderr:\n%s", f.format, errOut)
 				}
@@ -48,6 +53,31 @@ func TestPlanGolden(t *testing.T) {
 		})
 	}
 }
+
+// servedPolicies is an HTTP client that never leaves the process: it
+// answers https://mta-sts.DOMAIN/.well-known/mta-sts.txt with dir/DOMAIN.txt
+// as text/plain, and fails every other request as an unreachable host.
+func servedPolicies(dir string) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		domain, ok := strings.CutPrefix(r.URL.Hostname(), "mta-sts.")
+		if r.URL.Scheme != "https" || !ok || r.URL.Path != "/.well-known/mta-sts.txt" {
+			return nil, errors.New("no route to host (test)")
+		}
+		b, err := os.ReadFile(filepath.Join(dir, domain+".txt"))
+		if err != nil {
+			return nil, errors.New("connection refused (test)")
+		}
+		return &http.Response{
+			StatusCode: http.StatusOK, Request: r,
+			Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+			Body:   io.NopCloser(bytes.NewReader(b)),
+		}, nil
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // copyCase copies a plan case next to the keys its configurations name.
 func copyCase(t *testing.T, name string) string {

@@ -76,6 +76,11 @@ Exit codes: 0 all verified, 2 something failed verification, 1 could not run.`,
 			if err != nil {
 				return err
 			}
+			if !useLab {
+				keepServedMTASTSIDs(ctx, e, desired, func(ctx context.Context) (plan.Live, error) {
+					return plan.ReadLive(ctx, desired, clients, plan.ReadOptions{})
+				})
+			}
 			return runVerify(ctx, e, cf.resolver, verifyOptions{timeout: timeout, format: format, nameservers: nameservers, providerNS: providerNS, lab: useLab && !noProbe, probe: !useLab && !noProbe}, cfg, desired, clients)
 		},
 	}

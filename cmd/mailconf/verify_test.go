@@ -309,3 +309,28 @@ func TestVerifyGolden(t *testing.T) {
 		golden(t, filepath.Join("verify", "quickstart-lab", f.file), port.ReplaceAllString(out, "127.0.0.1:PORT"))
 	}
 }
+
+// TestVerifyKeepsServedMTASTSID: a domain migrated from another tool keeps
+// its live MTA-STS id when the policy it serves is mailconf's, so verify
+// expects that id, as the plan leaves it; when the policy cannot be
+// fetched, verify expects mailconf's id and says the served one lags.
+func TestVerifyKeepsServedMTASTSID(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "plan", "mta-sts-served-unchanged")
+	dir := t.TempDir()
+	copyDir(t, src, dir)
+	zones := append(zoneTexts(t, dir), "$ORIGIN com.\n")
+	ns := dnstest.NewServer(t, zones...)
+	args := []string{"verify", "-c", dir, "--no-probe", "--nameserver", ns.Addr(), "--resolver", ns.Addr(), "--timeout", "1s"}
+
+	e := &env{stdin: strings.NewReader(""), httpClient: servedPolicies(filepath.Join(dir, "served"))}
+	code, out, errOut := runOn(t, e, nil, args...)
+	if code != 0 || !strings.Contains(out, "1 of 1 domain verified") {
+		t.Fatalf("verify with the policy served: exit %d\n%s%s", code, out, errOut)
+	}
+
+	e = &env{stdin: strings.NewReader(""), httpClient: servedPolicies(t.TempDir())}
+	code, out, _ = runOn(t, e, nil, args...)
+	if code != 2 || !strings.Contains(out, "_mta-sts.example.com") || !strings.Contains(out, "20240101000000") {
+		t.Fatalf("verify with no policy served: exit %d, want 2 naming the lagging _mta-sts record\n%s", code, out)
+	}
+}

@@ -1,0 +1,20 @@
+provider "zonefile" "live" {
+  dir = "zones"
+}
+
+# Migrated from another tool; its policy host does not answer.
+domain "example.com" {
+  mx {
+    host = "mx1.example.com"
+  }
+  mx {
+    host       = "mx2.example.com"
+    preference = 20
+  }
+  dmarc {
+    policy = "reject"
+  }
+  mta_sts {
+    mode = "enforce"
+  }
+}
