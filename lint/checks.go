@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/mailconf/mailconf/mailauth/tlsrpt"
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/resolve"
+	"github.com/mailconf/mailconf/schema"
 )
 
 // Check describes one kind of finding.
@@ -47,6 +49,7 @@ var Checks = []Check{
 	{"bimi-dmarc-not-enforcing", Error, "BIMI without an enforcing DMARC policy", "draft-brand-indicators-for-message-identification section 4", false},
 	{"mtasts-mx-not-covered", Error, "An MX host matches no pattern of the MTA-STS policy", "RFC 8461 section 4.1", false},
 	{"record-unparsable", Error, "A compiled record does not parse", "", false},
+	{"sender-secondary-facts", Info, "A catalog sender's records rest on secondary sources", "", false},
 }
 
 // offline runs the checks that need only the compiled records.
@@ -59,6 +62,42 @@ func (c *checker) offline() {
 	c.mx()
 	c.bimiNeedsDMARC()
 	c.mtastsCoversMX()
+	c.senderConfidence()
+}
+
+// senderConfidence mentions the catalog facts behind a domain's records
+// that come from third-party sources rather than the service's own
+// documentation, so that the user compares them with what the service
+// shows before trusting them with mail.
+func (c *checker) senderConfidence() {
+	senders := append([]*schema.Sender(nil), c.domain.Senders...)
+	if m := c.domain.Mailbox; m != nil && !slices.Contains(senders, m) {
+		senders = append(senders, m)
+	}
+	for _, s := range senders {
+		e := schema.CatalogEntryByID(s.Type)
+		if e == nil {
+			continue
+		}
+		var fields, notes []string
+		for _, f := range s.Facts {
+			if f.Fact.Confidence != schema.ConfidenceSecondary {
+				continue
+			}
+			fields = append(fields, f.Field)
+			if f.Fact.Note != "" && !slices.Contains(notes, f.Fact.Note) {
+				notes = append(notes, f.Fact.Note)
+			}
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("%s (%s): the catalog's facts for %s come from secondary sources, not %s's own documentation", s.Addr(), e.Name, strings.Join(fields, ", "), e.Name)
+		if len(notes) > 0 {
+			msg += ": " + strings.Join(notes, " ")
+		}
+		c.add("sender-secondary-facts", s.Addr(), msg, fmt.Sprintf("compare the records of mailconf records --domain %s with what %s shows for the domain (mailconf senders show %s lists the sources)", c.records.Domain, e.Name, e.ID))
+	}
 }
 
 // validate runs the record model's own rules over one value.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -172,5 +173,37 @@ domain "example.com" {
 }`, nil)
 	if len(filter(codes(r), "dmarc-policy-none")) != 1 {
 		t.Errorf("p=none not reported: %v", codes(r))
+	}
+}
+
+// TestSenderSecondaryFacts: lint mentions the catalog facts behind a
+// domain's records that come from secondary sources, and only those that
+// made records (Mailchimp's optional SPF include is off by default).
+func TestSenderSecondaryFacts(t *testing.T) {
+	const cfg = `
+sender "mailchimp" "news" {}
+sender "zoho_mail" "mail" {}
+sender "sendgrid" "tx" {
+  user_id   = 1234567
+  wl_id     = "123"
+  subdomain = "em1234"
+}
+domain "example.com" {
+  mailbox = sender.zoho_mail.mail
+  senders = [sender.zoho_mail.mail, sender.mailchimp.news, sender.sendgrid.tx]
+}`
+	r := lintHCL(t, cfg, nil)
+	var got []string
+	for _, f := range r.Findings {
+		if f.Code == "sender-secondary-facts" {
+			got = append(got, f.Record)
+			if f.Severity != Info || !strings.Contains(f.Message, "dkim cname") || strings.Contains(f.Message, "spf") {
+				t.Errorf("finding = %s %q", f.Severity, f.Message)
+			}
+		}
+	}
+	// Zoho's zoho.com MX set and SendGrid's records are confirmed.
+	if diff := cmp.Diff([]string{"sender.mailchimp.news"}, got); diff != "" {
+		t.Errorf("secondary-fact findings (-want +got):\n%s", diff)
 	}
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,7 +83,28 @@ func subject(rng, fallback hcl.Range) *hcl.Range {
 // add records a set, reporting two parts of the configuration that want
 // different things at the same name and type.
 func (c *compiler) add(rs *RecordSet) {
-	if prev := c.out.Set(rs.Name, rs.Type); prev != nil {
+	for _, prev := range c.out.Sets {
+		if prev.Name != rs.Name || prev.Type != rs.Type {
+			continue
+		}
+		switch {
+		case prev.Exact && rs.Exact:
+			// Two services' tokens at one name: one set, one change.
+			for _, v := range rs.Values {
+				if !slices.Contains(prev.Values, v) {
+					prev.Values = append(prev.Values, v)
+				}
+			}
+			if !strings.Contains(prev.Source, rs.Source) {
+				prev.Source += ", " + rs.Source
+			}
+			return
+		case prev.partial() && rs.partial() && prev.Prefix != rs.Prefix:
+			// The SPF record and a service's token share the domain's
+			// TXT records, each owning its own values; Diff merges them
+			// into one change.
+			continue
+		}
 		c.errorf(c.d.DeclRange, "Conflicting records", "Both %s and %s want the %s records at %s. Remove one of them.", prev.Source, rs.Source, rs.Type, rs.Name)
 		return
 	}
@@ -326,21 +348,73 @@ func (c *compiler) dkim() {
 	}
 }
 
+// senderRecords adds the records the domain's senders need: a catalog
+// service's DKIM CNAMEs or keys, return-path, bounce and tracking names,
+// and verification tokens. The mailbox's records come with it even when it
+// is not in senders (only senders are authorized in SPF).
 func (c *compiler) senderRecords() {
 	d := c.d
-	for _, s := range d.Senders {
+	senders := d.Senders
+	if d.Mailbox != nil && !slices.Contains(senders, d.Mailbox) {
+		senders = append([]*schema.Sender{d.Mailbox}, senders...)
+	}
+	for _, s := range senders {
+		type key struct{ name, typ string }
+		var order []key
+		sets := map[key]*RecordSet{}
 		for _, r := range s.Records {
+			r = schema.ExpandSenderRecord(r, d.Name)
 			name := d.Name
 			if r.Name != "@" && r.Name != "" {
-				name = r.Name + "." + d.Name
+				name = strings.ToLower(r.Name) + "." + d.Name
 			}
-			value := r.Value
-			if r.Type == TypeCNAME && !strings.HasSuffix(value, ".") {
-				value += "."
+			k := key{name, r.Type}
+			rs := sets[k]
+			if rs == nil {
+				rs = &RecordSet{Name: name, Type: r.Type, TTL: d.TTL, Source: s.Addr()}
+				switch {
+				case r.Type == TypeTXT && name == d.Name:
+					// DESIGN.md section 4: of the domain's own TXT values
+					// mailconf owns only its SPF record, and the tokens
+					// its senders need.
+					rs.Exact = true
+				case r.Type == TypeTXT && HasTagPrefix(r.Value, "v=spf1"):
+					// A return-path name's SPF record.
+					rs.Prefix = "v=spf1"
+				}
+				sets[k] = rs
+				order = append(order, k)
 			}
-			c.add(&RecordSet{Name: strings.ToLower(name), Type: r.Type, TTL: d.TTL, Values: []string{value}, Source: s.Addr()})
+			if v := senderValue(r.Type, r.Value); !slices.Contains(rs.Values, v) {
+				rs.Values = append(rs.Values, v)
+			}
+		}
+		for _, k := range order {
+			sort.Strings(sets[k].Values)
+			c.add(sets[k])
 		}
 	}
+}
+
+// senderValue writes a catalog record's value as plan writes values: host
+// names lower case and absolute (CNAME "host.", NS "host.", MX "10 host.").
+func senderValue(typ, value string) string {
+	absolute := func(h string) string {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !strings.HasSuffix(h, ".") {
+			h += "."
+		}
+		return h
+	}
+	switch typ {
+	case TypeCNAME, "NS":
+		return absolute(value)
+	case TypeMX:
+		if pref, host, ok := strings.Cut(strings.TrimSpace(value), " "); ok {
+			return pref + " " + absolute(host)
+		}
+	}
+	return value
 }
 
 func (c *compiler) bimi(dm *dmarc.Record) {

@@ -3,7 +3,9 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mailconf/mailconf/mailauth/dkim"
@@ -83,86 +85,10 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record, served 
 	finding := func(sev Severity, name, format string, args ...any) {
 		dp.Findings = append(dp.Findings, &Finding{Severity: sev, Name: name, Message: fmt.Sprintf(format, args...)})
 	}
-	for _, rs := range d.Sets {
-		at := live[rs.Name]
-		if blocked := cnameConflict(rs, at); blocked != "" {
-			finding(SeverityError, rs.Name, "%s", blocked)
-			continue
+	for _, group := range groupSets(d.Sets) {
+		if c := diffGroup(d, group, live[group[0].Name], served, dp, finding); c != nil {
+			dp.Changes = append(dp.Changes, c)
 		}
-		owned, keep := []Value{}, []Value{}
-		for _, r := range at {
-			if r.Type != rs.Type {
-				continue
-			}
-			v := Value{TTL: r.TTL, Data: r.Data}
-			if rs.Owns(r.Data) {
-				owned = append(owned, v)
-			} else {
-				keep = append(keep, v)
-			}
-		}
-		dp.ownedLive += len(owned)
-		sortValues(owned)
-		sortValues(keep)
-		// RFC 2181 section 5.2: the records of one RRset share one TTL. When
-		// values that are not mailconf's share the set, theirs stands:
-		// changing it would change records mailconf does not own.
-		ttl := rs.TTL
-		if len(keep) > 0 {
-			ttl = keep[0].TTL
-			for _, v := range keep[1:] {
-				ttl = min(ttl, v.TTL)
-			}
-			if ttl != rs.TTL {
-				finding(SeverityNote, rs.Name, "the %s records at %s share one TTL (RFC 2181 section 5.2), so mailconf's value takes the TTL of the records that are not its own, %d, instead of %d", rs.Type, rs.Name, ttl, rs.TTL)
-			}
-		}
-		values := rs.Values
-		if isMTASTSSet(d, rs) {
-			var notes []*Finding
-			values, notes = mtastsValues(d, rs, owned, served)
-			for _, f := range notes {
-				finding(f.Severity, f.Name, "%s", f.Message)
-			}
-		}
-		want := make([]Value, len(values))
-		for i, v := range values {
-			want[i] = Value{TTL: ttl, Data: v}
-		}
-		sortValues(want)
-
-		switch rs.Prefix {
-		case "v=spf1":
-			if len(owned) > 1 {
-				// RFC 7208 section 4.5: two SPF records make every check a permerror.
-				finding(SeverityWarning, rs.Name, "%d SPF records are published at %s, so receivers return permerror for every message (RFC 7208 section 4.5); this plan replaces them with one.", len(owned), rs.Name)
-			}
-		case dmarcPrefix:
-			dmarcFindings(rs, owned, want, finding)
-		}
-		if len(keep) > 0 && rs.Prefix != "" {
-			var shown []string
-			for _, v := range keep {
-				shown = append(shown, abbreviate(v.Data, 50))
-			}
-			finding(SeverityNote, rs.Name, "leaves alone %s at %s that %s not mailconf's: %s", plural(len(keep), rs.Type+" record"), rs.Name, isAre(len(keep)), strings.Join(shown, ", "))
-		}
-
-		c := &Change{Name: rs.Name, Type: rs.Type, Source: rs.Source, Old: owned, New: want, Keep: keep}
-		switch {
-		case len(owned) == 0 && len(want) == 0:
-			continue
-		case len(owned) == 0:
-			c.Action = Create
-		case equalValues(owned, want):
-			continue
-		case len(want) == 0:
-			c.Action = Delete
-		default:
-			c.Action = Update
-		}
-		c.Dangerous = danger(rs, c)
-		dp.Changes = append(dp.Changes, c)
 	}
 	unmanagedSelectors(d, live, finding)
 	undeclaredPolicies(d, live, finding)
@@ -181,6 +107,135 @@ func diffDomain(d *DomainRecords, zone string, live map[string][]Record, served 
 		return a.Message < b.Message
 	})
 	return dp
+}
+
+// groupSets groups the sets that share a name and type, in the order of
+// each group's first set: the domain's SPF record and its senders'
+// verification tokens are one RRset at the provider, so they are one
+// change, made with one write.
+func groupSets(sets []*RecordSet) [][]*RecordSet {
+	type key struct{ name, typ string }
+	index := map[key]int{}
+	var out [][]*RecordSet
+	for _, rs := range sets {
+		k := key{rs.Name, rs.Type}
+		if i, ok := index[k]; ok {
+			out[i] = append(out[i], rs)
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, []*RecordSet{rs})
+	}
+	return out
+}
+
+// diffGroup compares the sets of one name and type with the live records
+// at that name, and returns the change to make, or nil. A live value
+// belongs to the first set of the group that owns it; the values no set
+// owns are kept as they are.
+func diffGroup(d *DomainRecords, group []*RecordSet, at []Record, served servedPolicy, dp *DomainPlan, finding func(Severity, string, string, ...any)) *Change {
+	first := group[0]
+	for _, rs := range group {
+		if blocked := cnameConflict(rs, at); blocked != "" {
+			finding(SeverityError, rs.Name, "%s", blocked)
+			return nil
+		}
+	}
+	owned := make([][]Value, len(group))
+	keep := []Value{}
+	for _, r := range at {
+		if r.Type != first.Type {
+			continue
+		}
+		v := Value{TTL: r.TTL, Data: r.Data}
+		i := slices.IndexFunc(group, func(rs *RecordSet) bool { return rs.Owns(r.Data) })
+		if i < 0 {
+			keep = append(keep, v)
+			continue
+		}
+		owned[i] = append(owned[i], v)
+	}
+	sortValues(keep)
+	// RFC 2181 section 5.2: the records of one RRset share one TTL. When
+	// values that are not mailconf's share the set, theirs stands:
+	// changing it would change records mailconf does not own.
+	ttl := first.TTL
+	if len(keep) > 0 {
+		ttl = keep[0].TTL
+		for _, v := range keep[1:] {
+			ttl = min(ttl, v.TTL)
+		}
+		if ttl != first.TTL {
+			finding(SeverityNote, first.Name, "the %s records at %s share one TTL (RFC 2181 section 5.2), so mailconf's value takes the TTL of the records that are not its own, %d, instead of %d", first.Type, first.Name, ttl, first.TTL)
+		}
+	}
+	allOwned, allWant := []Value{}, []Value{}
+	var sources []string
+	dangerous := ""
+	partial := false
+	for i, rs := range group {
+		sortValues(owned[i])
+		values := rs.Values
+		if isMTASTSSet(d, rs) {
+			var notes []*Finding
+			values, notes = mtastsValues(d, rs, owned[i], served)
+			for _, f := range notes {
+				finding(f.Severity, f.Name, "%s", f.Message)
+			}
+		}
+		want := make([]Value, len(values))
+		for j, v := range values {
+			want[j] = Value{TTL: ttl, Data: v}
+		}
+		sortValues(want)
+		switch rs.Prefix {
+		case "v=spf1":
+			if len(owned[i]) > 1 {
+				// RFC 7208 section 4.5: two SPF records make every check a permerror.
+				finding(SeverityWarning, rs.Name, "%d SPF records are published at %s, so receivers return permerror for every message (RFC 7208 section 4.5); this plan replaces them with one.", len(owned[i]), rs.Name)
+			}
+		case dmarcPrefix:
+			dmarcFindings(rs, owned[i], want, finding)
+		}
+		if a := action(owned[i], want); a != "" && dangerous == "" {
+			dangerous = danger(rs, &Change{Name: rs.Name, Type: rs.Type, Action: a, Old: owned[i], New: want, Keep: keep})
+		}
+		partial = partial || rs.partial()
+		sources = append(sources, rs.Source)
+		allOwned = append(allOwned, owned[i]...)
+		allWant = append(allWant, want...)
+	}
+	dp.ownedLive += len(allOwned)
+	sortValues(allOwned)
+	sortValues(allWant)
+	if len(keep) > 0 && partial {
+		var shown []string
+		for _, v := range keep {
+			shown = append(shown, abbreviate(v.Data, 50))
+		}
+		finding(SeverityNote, first.Name, "leaves alone %s at %s that %s not mailconf's: %s", plural(len(keep), first.Type+" record"), first.Name, isAre(len(keep)), strings.Join(shown, ", "))
+	}
+	a := action(allOwned, allWant)
+	if a == "" {
+		return nil
+	}
+	return &Change{Name: first.Name, Type: first.Type, Source: strings.Join(sources, ", "), Action: a, Old: allOwned, New: allWant, Keep: keep, Dangerous: dangerous}
+}
+
+// action is what turns the owned live values into the wanted ones, or ""
+// when they are the same.
+func action(owned, want []Value) Action {
+	switch {
+	case len(owned) == 0 && len(want) == 0:
+		return ""
+	case len(owned) == 0:
+		return Create
+	case equalValues(owned, want):
+		return ""
+	case len(want) == 0:
+		return Delete
+	}
+	return Update
 }
 
 // dmarcFindings explains what the plan does with the DMARC records it
@@ -455,10 +510,37 @@ func applyBulkRule(p *Plan) {
 func sortValues(vs []Value) {
 	sort.Slice(vs, func(i, j int) bool {
 		if vs[i].Data != vs[j].Data {
-			return vs[i].Data < vs[j].Data
+			return dataLess(vs[i].Data, vs[j].Data)
 		}
 		return vs[i].TTL < vs[j].TTL
 	})
+}
+
+// dataLess orders values as text, except that values starting with a
+// number and a space (MX "5 alt1.example." and "10 alt3.example.") order
+// by that number first, as people read them.
+func dataLess(a, b string) bool {
+	na, ra, oka := leadingNumber(a)
+	nb, rb, okb := leadingNumber(b)
+	if oka && okb && na != nb {
+		return na < nb
+	}
+	if oka && okb {
+		return ra < rb
+	}
+	return a < b
+}
+
+func leadingNumber(s string) (int, string, bool) {
+	num, rest, ok := strings.Cut(s, " ")
+	if !ok || num == "" || len(num) > 5 {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 {
+		return 0, "", false
+	}
+	return n, rest, true
 }
 
 func equalValues(a, b []Value) bool {

@@ -8,6 +8,7 @@
 package plan
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -35,6 +36,12 @@ type RecordSet struct {
 	// "v=spf1"); other values at the name are never touched. Empty: every
 	// value at (Name, Type) is mailconf's.
 	Prefix string
+	// Exact limits ownership to the set's own Values: a service's
+	// verification token at the domain itself (MS=..., apple-domain=...),
+	// which shares the name with the SPF record and with other services'
+	// tokens that are not mailconf's (DESIGN.md section 4). A value that is
+	// not wanted any more is then no longer owned, and stays.
+	Exact bool
 	// Source says which part of the configuration asks for the set, for
 	// people reading plans: "mx", "spf", "dkim s2026a", "sender.custom.relay".
 	Source string
@@ -52,6 +59,9 @@ type RecordSet struct {
 // that some receivers count as DMARC, and then none applies (RFC 7489
 // section 6.6.3 step 4).
 func (rs *RecordSet) Owns(value string) bool {
+	if rs.Exact {
+		return slices.Contains(rs.Values, value)
+	}
 	switch rs.Prefix {
 	case "":
 		return true
@@ -60,6 +70,14 @@ func (rs *RecordSet) Owns(value string) bool {
 	}
 	return HasTagPrefix(value, rs.Prefix)
 }
+
+// OwnsAll reports whether every value at the set's (name, type) is
+// mailconf's.
+func (rs *RecordSet) OwnsAll() bool { return rs.Prefix == "" && !rs.Exact }
+
+// partial reports whether the set owns only some values at its name, so
+// that another partial set may share the name and type.
+func (rs *RecordSet) partial() bool { return !rs.OwnsAll() }
 
 // dmarcPrefix is the Prefix of the DMARC policy and report authorization
 // sets.

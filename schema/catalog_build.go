@@ -71,6 +71,8 @@ type builtSender struct {
 	spf     []string
 	mx      []MX
 	records []SenderRecord
+	// facts are the facts behind what was built.
+	facts []CatalogFieldFact
 }
 
 // build expands the entry's templates for the parameter values, which
@@ -84,6 +86,11 @@ func (e *CatalogEntry) build(vals map[string]string) (*builtSender, error) {
 				set = s
 			}
 		}
+		field := "mx"
+		if set.Name != "" {
+			field += " " + set.Name
+		}
+		b.facts = append(b.facts, CatalogFieldFact{field, set.CatalogFact})
 		for _, h := range set.Hosts {
 			host, err := expandTemplate(h.Host, vals)
 			if err != nil {
@@ -93,6 +100,7 @@ func (e *CatalogEntry) build(vals map[string]string) (*builtSender, error) {
 		}
 	}
 	if s := e.SPF; s != nil && s.At == "@" && s.When.holds(vals) {
+		b.facts = append(b.facts, CatalogFieldFact{"spf", s.CatalogFact})
 		for _, inc := range s.Includes {
 			v, err := expandTemplate(inc, vals)
 			if err != nil {
@@ -108,6 +116,7 @@ func (e *CatalogEntry) build(vals map[string]string) (*builtSender, error) {
 		if !r.When.holds(vals) {
 			continue
 		}
+		b.facts = append(b.facts, CatalogFieldFact{r.Purpose + " " + r.Name + " " + r.Type, r.CatalogFact})
 		name, err := expandTemplate(r.Name, vals)
 		if err != nil {
 			return nil, err
@@ -156,6 +165,9 @@ func (e *CatalogEntry) buildDKIM(b *builtSender, vals map[string]string) error {
 	d := e.activeDKIM(vals)
 	if d == nil {
 		return nil
+	}
+	if d.Shape != DKIMShapeTXT || vals[d.Key] != "" {
+		b.facts = append(b.facts, CatalogFieldFact{"dkim " + d.Shape, d.CatalogFact})
 	}
 	switch d.Shape {
 	case DKIMShapeCNAME:

@@ -115,6 +115,9 @@ type Sender struct {
 	// (DKIM CNAMEs, return-path hosts). Owned by mailconf because the
 	// sender is declared.
 	Records []SenderRecord
+	// Facts are the catalog facts behind a catalog sender's records, with
+	// their confidence and sources; nil for a custom sender.
+	Facts []CatalogFieldFact
 }
 
 // Addr is how the configuration refers to the sender.

@@ -343,13 +343,38 @@ func validSelector(s string) bool {
 	return true
 }
 
+func mailboxType(d *Domain) string {
+	if d.Mailbox == nil {
+		return ""
+	}
+	return d.Mailbox.Type
+}
+
 // checkDomain applies the rules between a domain's settings.
 func (a *attrs) checkDomain(d *Domain) {
 	if d.Mailbox != nil && len(d.MX) > 0 {
 		a.errorf(d.MXRange, "Conflicting MX sources", "Domain %s takes its MX from mailbox = %s and also declares mx blocks. Keep one of the two.", d.Name, d.Mailbox.Addr())
 	}
+	var mailboxes []int
+	for i, s := range d.Senders {
+		if e := CatalogEntryByID(s.Type); e != nil && e.Kind == SenderKindMailbox && (len(mailboxes) == 0 || d.Senders[mailboxes[0]].Type != s.Type) {
+			mailboxes = append(mailboxes, i)
+		}
+	}
+	if len(mailboxes) > 1 {
+		first, second := d.Senders[mailboxes[0]], d.Senders[mailboxes[1]]
+		which := "mailbox = " + first.Addr()
+		if e := CatalogEntryByID(mailboxType(d)); e != nil && e.Kind == SenderKindMailbox {
+			which = "mailbox = " + d.Mailbox.Addr() + " (as now)"
+		}
+		a.warnf(d.SenderRanges[mailboxes[1]], "Two mailbox services", "Domain %s lists %s and %s, two services that host mailboxes. Only one receives the domain's mail (the one named by mailbox), so the other's users get no mail at this domain; both are authorized to send. That is right during a migration; otherwise keep one, with %s.", d.Name, first.Addr(), second.Addr(), which)
+	}
 	if d.Mailbox != nil && len(d.Mailbox.MX) == 0 && !d.Parked {
-		a.errorf(d.MailboxRange, "Mailbox sender receives no mail", "%s defines no MX hosts, so it cannot be the mailbox of %s. Declare the mail servers with mx blocks instead.", d.Mailbox.Addr(), d.Name)
+		if e := CatalogEntryByID(d.Mailbox.Type); e != nil {
+			a.errorf(d.MailboxRange, "Mailbox sender receives no mail", "%s is a sending service: it sends for %s but receives no mail, so it cannot be its mailbox. Name a service of kind mailbox (mailconf senders list), or declare the mail servers with mx blocks.", e.Name, d.Name)
+		} else {
+			a.errorf(d.MailboxRange, "Mailbox sender receives no mail", "%s defines no MX hosts, so it cannot be the mailbox of %s. Declare the mail servers with mx blocks instead.", d.Mailbox.Addr(), d.Name)
+		}
 	}
 	if d.Parked {
 		for _, c := range []struct {

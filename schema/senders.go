@@ -49,6 +49,23 @@ func (l *loader) decodeSender(s *Sender, body hcl.Body, ctx *hcl.EvalContext) hc
 		}}
 	}
 	content, diags := body.Content(st.schema)
+	for _, d := range diags {
+		// HCL suggests a near name only; say which arguments there are.
+		if d.Summary == "Unsupported argument" {
+			var names []string
+			for _, at := range st.schema.Attributes {
+				names = append(names, at.Name)
+			}
+			takes := "no arguments"
+			if len(names) > 0 {
+				takes = strings.Join(names, ", ")
+			}
+			d.Detail = strings.TrimSuffix(d.Detail, ".") + fmt.Sprintf(". A %s sender takes %s.", s.Type, takes)
+			if s.Type != "custom" {
+				d.Detail += fmt.Sprintf(" mailconf senders show %s describes them.", s.Type)
+			}
+		}
+	}
 	a := &attrs{l: l, ctx: ctx, content: content}
 	st.decode(a, s)
 	return append(diags, a.diags...)
@@ -179,7 +196,7 @@ func (e *CatalogEntry) decodeSender(a *attrs, s *Sender) {
 		a.errorf(s.DeclRange, "Invalid sender parameter", "The parameters of this %s sender make an invalid record: %s. Check the values against what %s shows.", e.Name, err, e.Name)
 		return
 	}
-	s.SPF, s.Records = b.spf, b.records
+	s.SPF, s.Records, s.Facts = b.spf, b.records, b.facts
 	for _, m := range b.mx {
 		m.Range = s.DeclRange
 		s.MX = append(s.MX, m)

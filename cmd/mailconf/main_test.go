@@ -168,7 +168,7 @@ func TestValidateBroken(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	for _, want := range []string{"mailconf.hcl:19:24: Error: Invalid DMARC policy", "mailconf.hcl line 19", `"rejekt"`, `Did you mean "reject"?`} {
+	for _, want := range []string{"mailconf.hcl:33:24: Error: Invalid DMARC policy", "mailconf.hcl line 33", `"rejekt"`, `Did you mean "reject"?`} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

@@ -285,3 +285,35 @@ func TestApplyAsksOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogSendersConverge applies a domain with catalog senders on top
+// of a live zone holding other services' tokens: one apply, then the plan
+// is empty, and the tokens that are not mailconf's are still there.
+func TestCatalogSendersConverge(t *testing.T) {
+	dir := copyCase(t, "catalog-senders")
+	if code, out, errOut := runCmd(t, nil, "apply", "-c", dir, "--auto-approve", "--force"); code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCmd(t, nil, "plan", "-c", dir, "--detailed-exitcode"); code != 0 {
+		t.Fatalf("plan after apply: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	zone := readZones(t, dir)["example.com."]
+	txt := map[string]int{}
+	for _, r := range zone {
+		if r.Name == "example.com" && r.Type == "TXT" {
+			txt[r.Data]++
+		}
+	}
+	for _, want := range []string{
+		"MS=ms12345678", "facebook-domain-verification=abc123",
+		"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ", "mandrill_verify.AbCdEf0123456789",
+		"v=spf1 ip4:203.0.113.7 include:_spf.google.com include:spf.mandrillapp.com ~all",
+	} {
+		if txt[want] != 1 {
+			t.Errorf("example.com TXT %q: %d records, want 1 (all: %v)", want, txt[want], txt)
+		}
+	}
+	if len(txt) != 5 {
+		t.Errorf("example.com has %d TXT values, want 5: %v", len(txt), txt)
+	}
+}

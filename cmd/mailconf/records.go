@@ -144,7 +144,10 @@ type rrsetJSON struct {
 	// OwnedPrefix: mailconf owns only the values at this name that start
 	// with it; absent: it owns every value of this type at the name.
 	OwnedPrefix string `json:"owned_prefix,omitempty"`
-	Source      string `json:"source"`
+	// OwnedExact: mailconf owns only these values at this name (a
+	// service's verification token beside other TXT values).
+	OwnedExact bool   `json:"owned_exact,omitempty"`
+	Source     string `json:"source"`
 }
 
 func writeRecordsJSON(w io.Writer, domains []*plan.DomainRecords) error {
@@ -152,7 +155,7 @@ func writeRecordsJSON(w io.Writer, domains []*plan.DomainRecords) error {
 	for _, d := range domains {
 		dj := domainJSON{Domain: d.Domain, Zone: d.Zone, Provider: d.Provider, Records: []rrsetJSON{}, MTASTSPolicy: d.MTASTSPolicy}
 		for _, rs := range d.Sets {
-			rj := rrsetJSON{Name: rs.Name, Type: rs.Type, TTL: rs.TTL, Values: rs.Values, OwnedPrefix: rs.Prefix, Source: rs.Source}
+			rj := rrsetJSON{Name: rs.Name, Type: rs.Type, TTL: rs.TTL, Values: rs.Values, OwnedPrefix: rs.Prefix, OwnedExact: rs.Exact, Source: rs.Source}
 			if rs.Type == plan.TypeTXT {
 				for _, v := range rs.Values {
 					rj.Strings = append(rj.Strings, spf.Split(v))

@@ -11,6 +11,20 @@ sender "custom" "relay" {
   ip6 = ["2001:db8::10"]
 }
 
+# Services from mailconf's sender catalog (`mailconf senders list`): mailconf
+# knows their MX hosts, SPF include, DKIM records and return-path names. The
+# values are the ones each service shows when you add the domain there; these
+# are examples.
+sender "google_workspace" "corp" {
+  verification_token = "rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ"
+}
+
+sender "sendgrid" "news" {
+  user_id   = 1234567
+  wl_id     = "123"
+  subdomain = "em1234"
+}
+
 policy "strict" {
   spf {
     all = "-all"
@@ -32,7 +46,8 @@ policy "strict" {
 domain "example.com" {
   provider = provider.zonefile.local
   policy   = policy.strict
-  senders  = [sender.custom.relay]
+  # SPF lists the senders in this order: the relay's addresses first.
+  senders = [sender.custom.relay, sender.sendgrid.news]
 
   mx {
     host       = "mx1.example.com"
@@ -56,11 +71,8 @@ domain "example.com" {
 domain "example.net" {
   provider = provider.zonefile.local
   policy   = policy.strict
-  senders  = [sender.custom.relay]
-
-  mx {
-    host = "mail.example.net"
-  }
+  mailbox  = sender.google_workspace.corp # MX from the catalog
+  senders  = [sender.custom.relay, sender.google_workspace.corp]
 
   dkim "s2026e" {
     algorithm = "ed25519"

@@ -56,11 +56,11 @@ func served(rs *plan.RecordSet, ans *resolve.Answer) []string {
 			got = append(got, rdata(rr))
 		}
 	}
-	if rs.Prefix == "" {
+	if rs.OwnsAll() {
 		return got
 	}
 	// DESIGN.md section 4: with a Prefix, only the values starting with it
-	// are mailconf's; the others at the name (site verifications) are
+	// (with Exact, only its own values) are mailconf's; the others at the name (site verifications) are
 	// neither wanted nor unwanted.
 	owned := got[:0:0]
 	for _, v := range got {
