@@ -193,6 +193,17 @@ func (c *compiler) spf() {
 		c.add(rs)
 		return
 	}
+	if s := d.SPF; s != nil {
+		if s.Publish.Set && !s.Publish.Value {
+			return
+		}
+		if s.Raw.Set {
+			// Published as written; schema checked that it parses.
+			rs.Values = []string{s.Raw.Value}
+			c.add(rs)
+			return
+		}
+	}
 	// RFC 7208 section 4.6.2: mechanisms are evaluated left to right and
 	// the first match decides, and section 4.6.4 counts DNS lookups as
 	// they are spent, so the order of the terms is the operator's to
@@ -277,6 +288,18 @@ func spfRange(d *schema.Domain) hcl.Range {
 func (c *compiler) dmarc() *dmarc.Record {
 	d := c.d
 	r := &dmarc.Record{P: dmarc.None}
+	if s := d.DMARC; s != nil && !d.Parked {
+		if s.Publish.Set && !s.Publish.Value {
+			return r
+		}
+		if s.Raw.Set {
+			if raw, err := dmarc.Parse(s.Raw.Value); err == nil {
+				r = raw
+			}
+			c.add(&RecordSet{Name: "_dmarc." + d.Name, Type: TypeTXT, TTL: d.TTL, Prefix: "v=DMARC1", Values: []string{s.Raw.Value}, Source: "dmarc"})
+			return r
+		}
+	}
 	if s := d.DMARC; s != nil {
 		r.P = dmarc.Policy(s.Policy.Get(string(dmarc.None)))
 		r.SP = dmarc.Policy(s.SubdomainPolicy.Value)
@@ -325,6 +348,14 @@ func alignment(v string) dmarc.Alignment {
 func (c *compiler) dkim() {
 	d := c.d
 	for _, k := range d.DKIM {
+		if k.Published.Set {
+			value := k.Published.Value
+			if k.StateOr() == schema.DKIMRetired {
+				value = "v=DKIM1; p="
+			}
+			c.add(&RecordSet{Name: dkim.Name(k.Selector, d.Name), Type: TypeTXT, TTL: d.TTL, Values: []string{value}, Source: "dkim " + k.Selector, Active: k.StateOr() == schema.DKIMActive})
+			continue
+		}
 		var rec *dkim.Record
 		if k.StateOr() == schema.DKIMRetired || k.PublicKey == nil {
 			if k.StateOr() != schema.DKIMRetired {
@@ -495,6 +526,10 @@ func (c *compiler) mtasts(mx []schema.MX) {
 func (c *compiler) tlsrpt() {
 	d := c.d
 	t := d.TLSRPT
+	if t != nil && t.Raw.Set {
+		c.add(&RecordSet{Name: "_smtp._tls." + d.Name, Type: TypeTXT, TTL: d.TTL, Prefix: "v=TLSRPTv1", Values: []string{t.Raw.Value}, Source: "tls_rpt"})
+		return
+	}
 	if t == nil || !t.RUA.Set || len(t.RUA.Value) == 0 {
 		return
 	}

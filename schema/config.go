@@ -207,6 +207,13 @@ type SPFSettings struct {
 	// Flatten is "never" (the default), "auto" (flatten only when the
 	// record would need more than 10 DNS lookups) or "always".
 	Flatten Field[string]
+	// Raw is a whole SPF record published as written, for what the terms
+	// above cannot say (exists: with macros, redirect=); the senders' terms
+	// are then not added.
+	Raw Field[string]
+	// Publish = false: mailconf publishes no SPF record for the domain and
+	// leaves any at its name alone.
+	Publish Field[bool]
 }
 
 // DMARCSettings is a `dmarc` block.
@@ -226,6 +233,12 @@ type DMARCSettings struct {
 	Percent        Field[int]    // pct
 	ReportFormat   Field[string] // rf
 	ReportInterval Field[int]    // ri
+	// Raw is a whole DMARC record published as written (tags in another
+	// tool's order, an extension tag).
+	Raw Field[string]
+	// Publish = false: mailconf publishes no DMARC record at _dmarc and
+	// leaves any there alone.
+	Publish Field[bool]
 }
 
 // MTASTSSettings is an `mta_sts` block.
@@ -244,6 +257,8 @@ type MTASTSSettings struct {
 type TLSRPTSettings struct {
 	DeclRange hcl.Range
 	RUA       Field[[]string]
+	// Raw is a whole TLS-RPT record published as written.
+	Raw Field[string]
 }
 
 // BIMISettings is a `bimi` block.
@@ -304,6 +319,10 @@ type DKIMKey struct {
 	Algorithm Field[string] // "rsa-2048", "rsa-1024", "rsa-3072", "rsa-4096", "ed25519"
 	KeyFile   Field[string] // as written; resolved against Config.Dir
 	State     Field[string]
+	// Published is a key record kept as it is served, for a key whose
+	// private key mailconf does not have (an imported domain's): mailconf
+	// publishes it as written and the relay cannot sign with it.
+	Published Field[string]
 	// Path is KeyFile resolved against the configuration directory.
 	Path string
 	// PublicKey is read from the key file; nil for a retired key without one.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/mailconf/mailconf/mailauth/dkim"
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/net/idna"
 )
@@ -39,7 +40,7 @@ var mxSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 var dkimSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "algorithm"}, {Name: "key_file"}, {Name: "state"},
+	{Name: "algorithm"}, {Name: "key_file"}, {Name: "state"}, {Name: "published"},
 }}
 
 // DKIMAlgorithms are the algorithm values a dkim block accepts.
@@ -315,8 +316,21 @@ func (a *attrs) dkimBlock(d *Domain, blk *hcl.Block, seen map[string]hcl.Range) 
 		Algorithm: ka.str("algorithm"),
 		KeyFile:   ka.str("key_file"),
 		State:     ka.str("state"),
+		Published: ka.str("published"),
 	}
 	a.diags = append(a.diags, ka.diags...)
+	if p := k.Published; p.Set {
+		if _, err := dkim.Parse(p.Value); err != nil {
+			a.errorf(p.Range, "Invalid published DKIM record", "published is the key record as it is served, kept as written, so it must be a DKIM key record (RFC 6376 section 3.6.1): %s.", err)
+			return
+		}
+		if k.KeyFile.Set || k.Algorithm.Set {
+			a.errorf(p.Range, "published beside key_file", "published keeps a key record whose private key mailconf does not have; with key_file the record comes from the key. Remove published once key_file names the key (the plan then shows any difference), or remove key_file and algorithm.")
+			return
+		}
+		d.DKIM = append(d.DKIM, k)
+		return
+	}
 	if k.Algorithm.Set && !contains(DKIMAlgorithms, k.Algorithm.Value) {
 		a.errorf(k.Algorithm.Range, "Invalid DKIM algorithm", "algorithm must be one of %s, not %q.%s", strings.Join(DKIMAlgorithms, ", "), k.Algorithm.Value, suggest(k.Algorithm.Value, DKIMAlgorithms))
 		return
@@ -403,7 +417,7 @@ func (a *attrs) checkDomain(d *Domain) {
 	if m := d.MTASTS; m != nil && !m.Mode.Set {
 		a.errorf(m.DeclRange, "Missing MTA-STS mode", "An mta_sts block needs mode = \"enforce\", \"testing\" or \"none\" (RFC 8461 section 3.2).")
 	}
-	if t := d.TLSRPT; t != nil && !t.RUA.Set {
+	if t := d.TLSRPT; t != nil && !t.RUA.Set && !t.Raw.Set {
 		a.errorf(t.DeclRange, "Missing TLS-RPT rua", "RFC 8460 section 3: rua is required; give at least one address for reports, such as [\"mailto:tlsrpt@example.com\"].")
 	}
 	if b := d.BIMI; b != nil && !b.Logo.Set {

@@ -8,7 +8,10 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mailconf/mailconf/mailauth/dmarc"
 	"github.com/mailconf/mailconf/mailauth/mtasts"
+	"github.com/mailconf/mailconf/mailauth/spf"
+	"github.com/mailconf/mailconf/mailauth/tlsrpt"
 )
 
 // The blocks a policy provides and a domain may override.
@@ -18,7 +21,7 @@ var settingsBlocks = []hcl.BlockHeaderSchema{
 
 var spfSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "all"}, {Name: "ip4"}, {Name: "ip6"}, {Name: "include"}, {Name: "a"}, {Name: "mx"},
-	{Name: "flatten"},
+	{Name: "flatten"}, {Name: "raw"}, {Name: "publish"},
 }}
 
 // SPFFlattenModes are the values of spf.flatten.
@@ -29,6 +32,7 @@ var dmarcSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "rua"}, {Name: "ruf"}, {Name: "adkim"}, {Name: "aspf"},
 	{Name: "failure_options"}, {Name: "psd"}, {Name: "testing"},
 	{Name: "pct"}, {Name: "report_format"}, {Name: "report_interval"},
+	{Name: "raw"}, {Name: "publish"},
 }}
 
 var mtastsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -36,7 +40,7 @@ var mtastsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 var tlsrptSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "rua"},
+	{Name: "rua"}, {Name: "raw"},
 }}
 
 var bimiSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -92,7 +96,15 @@ func (l *loader) decodeSettings(content *hcl.BodyContent, ctx *hcl.EvalContext, 
 		case "mta_sts":
 			s.MTASTS = a.mtasts(b.DefRange)
 		case "tls_rpt":
-			s.TLSRPT = &TLSRPTSettings{DeclRange: b.DefRange, RUA: a.strs("rua")}
+			s.TLSRPT = &TLSRPTSettings{DeclRange: b.DefRange, RUA: a.strs("rua"), Raw: a.str("raw")}
+			if r := s.TLSRPT.Raw; r.Set {
+				if _, err := tlsrpt.Parse(r.Value); err != nil {
+					a.errorf(r.Range, "Invalid raw TLS-RPT record", "raw is published as written, so it must be a TLS-RPT record (RFC 8460 section 3): %s.", err)
+				}
+				if s.TLSRPT.RUA.Set {
+					a.errorf(s.TLSRPT.RUA.Range, "raw beside other settings", "raw is the whole record; remove rua, or remove raw.")
+				}
+			}
 			a.reportURIs(s.TLSRPT.RUA, "TLS-RPT", "RFC 8460 section 3")
 			if s.TLSRPT.RUA.Set && len(s.TLSRPT.RUA.Value) == 0 {
 				a.errorf(s.TLSRPT.RUA.Range, "Empty TLS-RPT rua", "RFC 8460 section 3: rua is required; give at least one mailto: or https: address for the reports.")
@@ -115,6 +127,17 @@ func (a *attrs) spf(rng hcl.Range) *SPFSettings {
 		A:         a.strs("a"),
 		MX:        a.strs("mx"),
 		Flatten:   a.str("flatten"),
+		Raw:       a.str("raw"),
+		Publish:   a.boolean("publish"),
+	}
+	if s.Raw.Set {
+		if _, err := spf.Parse(s.Raw.Value); err != nil {
+			a.errorf(s.Raw.Range, "Invalid raw SPF record", "raw is published as written, so it must be an SPF record (RFC 7208 section 4.5): %s.", err)
+		}
+		a.alone("raw", []fieldSet{{"all", s.All.Set}, {"ip4", s.IP4.Set}, {"ip6", s.IP6.Set}, {"include", s.Include.Set}, {"a", s.A.Set}, {"mx", s.MX.Set}, {"flatten", s.Flatten.Set}, {"publish", s.Publish.Set}})
+	}
+	if s.Publish.Set && !s.Publish.Value {
+		a.alone("publish = false", []fieldSet{{"all", s.All.Set}, {"ip4", s.IP4.Set}, {"ip6", s.IP6.Set}, {"include", s.Include.Set}, {"a", s.A.Set}, {"mx", s.MX.Set}, {"flatten", s.Flatten.Set}})
 	}
 	if s.Flatten.Set && !contains(SPFFlattenModes, s.Flatten.Value) {
 		a.errorf(s.Flatten.Range, "Invalid SPF flatten mode", "flatten must be \"never\", \"auto\" (only when the record would exceed 10 DNS lookups) or \"always\", not %q.%s", s.Flatten.Value, suggest(s.Flatten.Value, SPFFlattenModes))
@@ -202,6 +225,18 @@ func (a *attrs) dmarc(rng hcl.Range) *DMARCSettings {
 		Percent:           a.integer("pct"),
 		ReportFormat:      a.str("report_format"),
 		ReportInterval:    a.integer("report_interval"),
+		Raw:               a.str("raw"),
+		Publish:           a.boolean("publish"),
+	}
+	others := []fieldSet{{"policy", d.Policy.Set}, {"subdomain_policy", d.SubdomainPolicy.Set}, {"nonexistent_policy", d.NonexistentPolicy.Set}, {"rua", d.RUA.Set}, {"ruf", d.RUF.Set}, {"adkim", d.ADKIM.Set}, {"aspf", d.ASPF.Set}, {"failure_options", d.FailureOptions.Set}, {"psd", d.PSD.Set}, {"testing", d.Testing.Set}, {"pct", d.Percent.Set}, {"report_format", d.ReportFormat.Set}, {"report_interval", d.ReportInterval.Set}}
+	if d.Raw.Set {
+		if _, err := dmarc.Parse(d.Raw.Value); err != nil {
+			a.errorf(d.Raw.Range, "Invalid raw DMARC record", "raw is published as written, so it must be a DMARC record (RFC 9989 section 4.7): %s.", err)
+		}
+		a.alone("raw", append(others, fieldSet{"publish", d.Publish.Set}))
+	}
+	if d.Publish.Set && !d.Publish.Value {
+		a.alone("publish = false", others)
 	}
 	for _, f := range []struct {
 		name string
@@ -254,6 +289,28 @@ func (a *attrs) dmarc(rng hcl.Range) *DMARCSettings {
 		}
 	}
 	return d
+}
+
+// fieldSet is an attribute's name and whether the block sets it.
+type fieldSet struct {
+	name string
+	set  bool
+}
+
+// alone reports the attributes set beside one that stands for the whole
+// record (raw, publish = false).
+func (a *attrs) alone(what string, others []fieldSet) {
+	var set []string
+	for _, f := range others {
+		if f.set {
+			set = append(set, f.name)
+		}
+	}
+	if len(set) == 0 {
+		return
+	}
+	rng := a.content.Attributes[strings.Fields(what)[0]].Range
+	a.errorf(rng, what+" beside other settings", "%s stands for the whole record, so %s would be ignored. Remove %s, or remove %s.", what, strings.Join(set, ", "), strings.Join(set, ", "), what)
 }
 
 // reportURIs checks report destinations: mailto: or https: URIs.
@@ -358,8 +415,13 @@ func merge(own, policy Settings) Settings {
 }
 
 func mergeSPF(own, pol *SPFSettings) *SPFSettings {
-	if own == nil || pol == nil {
+	if own == nil || pol == nil || own.Raw.Set || own.Publish.Set && !own.Publish.Value {
 		return pick(own, pol)
+	}
+	if pol.Raw.Set || pol.Publish.Set && !pol.Publish.Value {
+		// The domain's own terms go with a policy that says the whole
+		// record: the domain's block decides.
+		return own
 	}
 	return &SPFSettings{
 		DeclRange: own.DeclRange,
@@ -370,12 +432,16 @@ func mergeSPF(own, pol *SPFSettings) *SPFSettings {
 		A:         own.A.Or(pol.A),
 		MX:        own.MX.Or(pol.MX),
 		Flatten:   own.Flatten.Or(pol.Flatten),
+		Publish:   own.Publish.Or(pol.Publish),
 	}
 }
 
 func mergeDMARC(own, pol *DMARCSettings) *DMARCSettings {
-	if own == nil || pol == nil {
+	if own == nil || pol == nil || own.Raw.Set || own.Publish.Set && !own.Publish.Value {
 		return pick(own, pol)
+	}
+	if pol.Raw.Set || pol.Publish.Set && !pol.Publish.Value {
+		return own
 	}
 	return &DMARCSettings{
 		DeclRange:         own.DeclRange,
@@ -392,6 +458,7 @@ func mergeDMARC(own, pol *DMARCSettings) *DMARCSettings {
 		Percent:           own.Percent.Or(pol.Percent),
 		ReportFormat:      own.ReportFormat.Or(pol.ReportFormat),
 		ReportInterval:    own.ReportInterval.Or(pol.ReportInterval),
+		Publish:           own.Publish.Or(pol.Publish),
 	}
 }
 
@@ -411,6 +478,14 @@ func mergeMTASTS(own, pol *MTASTSSettings) *MTASTSSettings {
 func mergeTLSRPT(own, pol *TLSRPTSettings) *TLSRPTSettings {
 	if own == nil || pol == nil {
 		return pick(own, pol)
+	}
+	switch {
+	case own.Raw.Set:
+		return own
+	case pol.Raw.Set && own.RUA.Set:
+		return own
+	case pol.Raw.Set:
+		return pol
 	}
 	return &TLSRPTSettings{DeclRange: own.DeclRange, RUA: own.RUA.Or(pol.RUA)}
 }
