@@ -146,6 +146,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 		newSendersCmd(e),
+		newDKIMCmd(e),
 	)
 	return root
 }
