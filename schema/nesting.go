@@ -18,6 +18,12 @@ const MaxNesting = 128
 
 // checkNesting returns a diagnostic at the first token of src that goes
 // deeper than MaxNesting, or nil.
+// CheckNesting is the check Load makes before it parses a file, for
+// commands that parse configuration files themselves (fmt): a file nested
+// more than MaxNesting levels deep is a diagnostic at the token where the
+// limit is crossed, before the parser's recursion could overflow the stack.
+func CheckNesting(src []byte, filename string) hcl.Diagnostics { return checkNesting(src, filename) }
+
 func checkNesting(src []byte, filename string) hcl.Diagnostics {
 	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
 	// Each open level remembers what opened it and how many conditionals

@@ -147,6 +147,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newMTASTSPolicyCmd(e),
 		newSendersCmd(e),
 		newDKIMCmd(e),
+		newFmtCmd(e),
 	)
 	return root
 }
