@@ -56,6 +56,13 @@ func MatchCatalog(domain string, live []SenderRecord) []*CatalogMatch {
 	return out
 }
 
+// Match is MatchCatalog for one entry: nil when the entry's records are
+// not live. A record whose Type is "" is never matched, so that a caller
+// can take some out and keep the indexes.
+func (e *CatalogEntry) Match(domain string, live []SenderRecord) *CatalogMatch {
+	return e.match(strings.ToLower(strings.TrimSuffix(domain, ".")), live)
+}
+
 // template is one record an entry may yield, with placeholders.
 type template struct {
 	name, typ, value string
@@ -86,9 +93,15 @@ func (e *CatalogEntry) templates() []template {
 			if v == "" {
 				v = "{" + d.Key + "}"
 			}
-			ts = append(ts, template{d.Selector + "._domainkey", "TXT", v})
+			sel := d.Selector
+			if p := e.Param(strings.Trim(sel, "{}")); p != nil && sel == "{"+p.Name+"}" && p.Default != nil {
+				// Any key at any selector would match a selector that is
+				// all parameter: only the service's default one counts.
+				sel, _ = p.normalize(p.Default)
+			}
+			ts = append(ts, template{sel + "._domainkey", "TXT", v})
 			// A pasted whole record is the key parameter itself.
-			ts = append(ts, template{d.Selector + "._domainkey", "TXT", "{" + d.Key + "}"})
+			ts = append(ts, template{sel + "._domainkey", "TXT", "{" + d.Key + "}"})
 		}
 	}
 	for _, r := range e.Records {
@@ -390,7 +403,7 @@ func (e *CatalogEntry) try(domain string, live []SenderRecord, given map[string]
 			m.Records = append(m.Records, mx...)
 		}
 	}
-	if len(m.Records) == 0 {
+	if len(m.Records) == 0 || !e.anchored(b, m) {
 		return nil
 	}
 	for _, p := range e.Parameters {
@@ -408,6 +421,27 @@ func (e *CatalogEntry) try(domain string, live []SenderRecord, given map[string]
 	sort.Ints(m.Records)
 	m.Records = slices.Compact(m.Records)
 	return m
+}
+
+// anchored reports whether a match rests on something of the service's
+// own: its MX, an SPF include, or a record other than a pasted DKIM key at
+// a selector the user names, which any key at any name would match.
+func (e *CatalogEntry) anchored(b *builtSender, m *CatalogMatch) bool {
+	if m.MX || len(b.spf) > 0 {
+		return true
+	}
+	free := ""
+	for _, d := range e.DKIM {
+		if d.Shape == DKIMShapeTXT && catalogPlaceholderRE.MatchString(d.Selector) {
+			free = "TXT"
+		}
+	}
+	for _, r := range b.records {
+		if !(free != "" && r.Type == free && strings.HasSuffix(r.Name, "._domainkey")) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameValue compares values as the DNS does: host names without regard to

@@ -146,8 +146,9 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newRecordsCmd(e),
 		newMTASTSPolicyCmd(e),
 		newSendersCmd(e),
-		newDKIMCmd(e),
+		newImportCmd(e),
 		newFmtCmd(e),
+		newDKIMCmd(e),
 	)
 	return root
 }

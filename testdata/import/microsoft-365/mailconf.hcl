@@ -1,0 +1,3 @@
+provider "zonefile" "live" {
+  dir = "zones"
+}

@@ -1,0 +1,4 @@
+domain "example.org" {
+  provider = provider.zonefile.live
+  parked   = true
+}
