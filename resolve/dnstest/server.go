@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,8 +69,21 @@ func NewServer(tb testing.TB, zones ...string) *Server {
 // Start starts a Server serving the given zones, each an RFC 1035 master
 // file with $ORIGIN or an SOA record naming its apex. A zone without an SOA
 // gets a made-up one, and records before any TTL is stated get 300 seconds,
-// so a test's zone can be three lines. Stop the server with Close.
+// so a test's zone can be three lines. It listens on a free port of
+// 127.0.0.1. Stop the server with Close.
 func Start(zones ...string) (*Server, error) {
+	return StartAt("127.0.0.1:0", zones...)
+}
+
+// StartAt is Start listening at addr, "HOST:PORT" with HOST an IPv4
+// loopback address (127.0.0.0/8), over UDP and TCP. Port 0 picks a port
+// free for both. Any other host is refused with ErrAddress: the server
+// never listens beyond loopback.
+func StartAt(addr string, zones ...string) (*Server, error) {
+	host, port, err := loopbackAddr(addr)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		zones:    make(map[string]*zone),
 		counts:   make(map[question]int),
@@ -85,7 +100,7 @@ func Start(zones ...string) (*Server, error) {
 		}
 		s.zones[z.apex] = z
 	}
-	pc, l, err := listen()
+	pc, l, err := listen(host, port)
 	if err != nil {
 		return nil, err
 	}
@@ -108,14 +123,39 @@ func Start(zones ...string) (*Server, error) {
 	return s, nil
 }
 
-// listen opens UDP and TCP sockets on one free loopback port. The kernel
-// picks the UDP port; the same TCP port is usually free too, and when it is
-// not, another try picks another.
-func listen() (net.PacketConn, net.Listener, error) {
+// ErrAddress reports an address StartAt does not listen at.
+var ErrAddress = errors.New("dnstest: not a loopback address")
+
+// loopbackAddr splits addr and checks that its host is IPv4 loopback and
+// its port a number.
+func loopbackAddr(addr string) (host, port string, err error) {
+	host, port, err = net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %v", ErrAddress, err)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Is4() || !ip.IsLoopback() {
+		return "", "", fmt.Errorf("%w: %s (use 127.0.0.1:PORT)", ErrAddress, addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || port != strconv.FormatUint(n, 10) {
+		return "", "", fmt.Errorf("%w: %s: the port must be a number from 0 to 65535", ErrAddress, addr)
+	}
+	return host, port, nil
+}
+
+// listen opens UDP and TCP sockets on one loopback port. Given port 0, the
+// kernel picks the UDP port; the same TCP port is usually free too, and
+// when it is not, another try picks another. A port that was asked for is
+// tried once.
+func listen(host, port string) (net.PacketConn, net.Listener, error) {
+	tries := 20
+	if port != "0" {
+		tries = 1
+	}
 	var err error
-	for range 20 {
+	for range tries {
 		var pc net.PacketConn
-		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err = net.ListenPacket("udp", net.JoinHostPort(host, port))
 		if err != nil {
 			return nil, nil, fmt.Errorf("dnstest: listen: %w", err)
 		}
@@ -126,10 +166,14 @@ func listen() (net.PacketConn, net.Listener, error) {
 		}
 		pc.Close()
 	}
+	if port != "0" {
+		return nil, nil, fmt.Errorf("dnstest: listen: %w", err)
+	}
 	return nil, nil, fmt.Errorf("dnstest: no loopback port free for both UDP and TCP: %w", err)
 }
 
-// Addr returns the server's address, "127.0.0.1:port", for UDP and TCP.
+// Addr returns the server's address, "127.0.0.1:port" (or the loopback
+// host StartAt was given), for UDP and TCP.
 func (s *Server) Addr() string { return s.addr }
 
 // Close stops the server. It may be called more than once.

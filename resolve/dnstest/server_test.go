@@ -272,3 +272,52 @@ func TestCloseTwice(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestStartAt: a server listens at the port it is given, over UDP and TCP,
+// refuses to listen beyond loopback, and says so when the port is taken.
+func TestStartAt(t *testing.T) {
+	// A port free for both transports: one a server just let go of.
+	first, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := first.Addr()
+	first.Close()
+
+	s, err := StartAt(addr, otherZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Addr() != addr {
+		t.Errorf("Addr() = %q, want %q", s.Addr(), addr)
+	}
+	for _, network := range []string{"udp", "tcp"} {
+		r := query(t, addr, network, "target.other.test", dns.TypeA, 0)
+		if got := summarize(r); len(got.Answer) != 1 || !got.AA {
+			t.Errorf("%s: %+v, want one authoritative answer", network, got)
+		}
+	}
+	if _, err := StartAt(addr, otherZone); err == nil || errors.Is(err, ErrAddress) {
+		t.Errorf("a port in use: err = %v, want a listen error", err)
+	}
+
+	for _, bad := range []string{"0.0.0.0:53", "192.0.2.1:5353", "[::1]:5353", "localhost:5353", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"} {
+		if s, err := StartAt(bad, otherZone); !errors.Is(err, ErrAddress) {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("StartAt(%q): err = %v, want ErrAddress", bad, err)
+		}
+	}
+
+	// Port 0 still picks a free port.
+	free, err := StartAt("127.0.0.1:0", otherZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer free.Close()
+	if !strings.HasPrefix(free.Addr(), "127.0.0.1:") || strings.HasSuffix(free.Addr(), ":0") {
+		t.Errorf("StartAt(127.0.0.1:0).Addr() = %q", free.Addr())
+	}
+}
