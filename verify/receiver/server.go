@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/mail"
@@ -62,12 +63,31 @@ type Server struct {
 	// evaluates. Only the offline lab sets it: its relay connects from
 	// loopback but stands for a relay at its public address.
 	ClientIP func(netip.Addr) netip.Addr
+	// OnReceive, when set, is told of every message evaluated, token or
+	// not, after its verdict is stored and before the 250 reply, on the
+	// SMTP session's goroutine: a slow hook holds up that client only.
+	// The offline lab lists what it received through it.
+	OnReceive func(Received)
 
 	mu      sync.Mutex
 	entries map[string]entry
 	order   []orderKey // insertion order, oldest first; may hold stale keys
 	seq     uint64
 	smtp    *smtp.Server
+}
+
+// Received is one message the server evaluated, with its envelope and
+// verdict. The message itself is not kept.
+type Received struct {
+	// Token is the message's probe token; empty when it has none.
+	Token    string    `json:"token,omitempty"`
+	Time     time.Time `json:"time"`
+	MailFrom string    `json:"mail_from"`
+	RcptTo   []string  `json:"rcpt_to"`
+	// Subject is the Subject header field, RFC 2047 encoded words
+	// decoded.
+	Subject string   `json:"subject,omitempty"`
+	Verdict *Verdict `json:"verdict"`
 }
 
 type entry struct {
@@ -171,10 +191,14 @@ func probeToken(msg []byte) (string, error) {
 	if err != nil {
 		return "", errors.Join(ErrBadHeader, err)
 	}
-	if t := strings.TrimSpace(m.Header.Get(ProbeHeader)); t != "" {
+	return headerToken(m.Header)
+}
+
+func headerToken(h mail.Header) (string, error) {
+	if t := strings.TrimSpace(h.Get(ProbeHeader)); t != "" {
 		return t, nil
 	}
-	id := strings.TrimSpace(m.Header.Get("Message-Id"))
+	id := strings.TrimSpace(h.Get("Message-Id"))
 	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
 	if i := strings.LastIndexByte(id, '@'); i >= 0 {
 		id = id[:i]
@@ -203,9 +227,10 @@ type session struct {
 	ip       netip.Addr
 	helo     string
 	mailFrom string
+	rcptTo   []string
 }
 
-func (x *session) Reset()        { x.mailFrom = "" }
+func (x *session) Reset()        { x.mailFrom, x.rcptTo = "", nil }
 func (x *session) Logout() error { return nil }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -213,7 +238,10 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-func (x *session) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.rcptTo = append(x.rcptTo, to)
+	return nil
+}
 
 // Data evaluates the message and stores the verdict before answering 250,
 // so a client that got 250 can read the verdict at once.
@@ -225,8 +253,19 @@ func (x *session) Data(r io.Reader) error {
 	ctx, cancel := context.WithTimeout(context.Background(), x.s.evalTimeout())
 	defer cancel()
 	v := Evaluate(ctx, x.s.Resolver, Input{IP: x.ip, Helo: x.helo, MailFrom: x.mailFrom, Message: msg, AuthServID: x.s.hostname()})
-	if token, err := probeToken(msg); err == nil {
-		x.s.store(token, v)
+	rec := Received{Time: x.s.now(), MailFrom: x.mailFrom, RcptTo: append([]string(nil), x.rcptTo...), Verdict: v}
+	if m, err := mail.ReadMessage(bytes.NewReader(msg)); err == nil {
+		rec.Token, _ = headerToken(m.Header)
+		rec.Subject = m.Header.Get("Subject")
+		if dec, err := new(mime.WordDecoder).DecodeHeader(rec.Subject); err == nil {
+			rec.Subject = dec
+		}
+	}
+	if rec.Token != "" {
+		x.s.store(rec.Token, v)
+	}
+	if x.s.OnReceive != nil {
+		x.s.OnReceive(rec)
 	}
 	return nil
 }

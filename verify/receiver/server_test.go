@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mailconf/mailconf/resolve"
 )
@@ -211,5 +212,73 @@ func TestProbeToken(t *testing.T) {
 				t.Errorf("probeToken = %q, %v; want %q, %v", got, err, tt.want, tt.err)
 			}
 		})
+	}
+}
+
+// TestOnReceive: the hook hears of every message, with its own envelope,
+// the decoded subject and the verdict; a message without a token too.
+func TestOnReceive(t *testing.T) {
+	k := newKeys(t)
+	dnsData := &resolve.Fake{Records: map[string][]string{
+		"example.com TXT":               {"v=spf1 ip4:127.0.0.1 -all"},
+		"_dmarc.example.com TXT":        {"v=DMARC1; p=reject"},
+		"s1._domainkey.example.com TXT": {dkimRecord(k.good)},
+	}}
+	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var got []Received
+	s := &Server{Resolver: dnsData, Now: func() time.Time { return at }, OnReceive: func(r Received) {
+		mu.Lock()
+		got = append(got, r)
+		mu.Unlock()
+	}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(l)
+	defer l.Close()
+	defer s.Close()
+
+	c, err := smtp.Dial(l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	probe := append([]byte(ProbeHeader+": probe-7\r\n"), message(t, "news@example.com", sig{"example.com", "s1", k.good})...)
+	if err := c.SendMail("bounce@example.com", []string{"a@elsewhere.test", "b@elsewhere.test"}, strings.NewReader(string(probe))); err != nil {
+		t.Fatal(err)
+	}
+	plain := "From: someone@example.com\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\nhi\r\n"
+	if err := c.SendMail("someone@example.com", []string{"c@elsewhere.test"}, strings.NewReader(plain)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("OnReceive called %d times, want 2: %+v", len(got), got)
+	}
+	type brief struct {
+		Token, MailFrom, Subject, SPF, DMARC string
+		RcptTo                               []string
+		Time                                 time.Time
+	}
+	var briefs []brief
+	for _, r := range got {
+		briefs = append(briefs, brief{r.Token, r.MailFrom, r.Subject, r.Verdict.SPF.Result, r.Verdict.DMARC.Result, r.RcptTo, r.Time})
+	}
+	want := []brief{
+		{"probe-7", "bounce@example.com", "mailconf probe", "pass", "pass", []string{"a@elsewhere.test", "b@elsewhere.test"}, at},
+		{"", "someone@example.com", "café", "pass", "pass", []string{"c@elsewhere.test"}, at},
+	}
+	if diff := cmp.Diff(want, briefs); diff != "" {
+		t.Errorf("received (-want +got):\n%s", diff)
+	}
+	if v, ok := s.Verdict("probe-7"); !ok || v != got[0].Verdict {
+		t.Errorf("Verdict(probe-7) = %v, %v; want the verdict the hook saw", v, ok)
 	}
 }
