@@ -13,6 +13,7 @@ import (
 	"crypto"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -153,11 +154,65 @@ func (p *Policy) Addr() string { return "policy." + p.Name }
 // Settings are the record settings a policy provides and a domain may
 // override, attribute by attribute.
 type Settings struct {
-	SPF    *SPFSettings
-	DMARC  *DMARCSettings
-	MTASTS *MTASTSSettings
-	TLSRPT *TLSRPTSettings
-	BIMI   *BIMISettings
+	SPF          *SPFSettings
+	DMARC        *DMARCSettings
+	MTASTS       *MTASTSSettings
+	TLSRPT       *TLSRPTSettings
+	BIMI         *BIMISettings
+	DKIMRotation *DKIMRotationSettings
+}
+
+// DKIMRotationSettings is a dkim_rotation block: how long each step of a
+// DKIM key's life lasts. It publishes nothing itself; dkim rotate and lint
+// read it.
+type DKIMRotationSettings struct {
+	DeclRange hcl.Range
+	// RetiringPeriod is how long a key stays published after the relay
+	// stops signing with it, for mail in flight and mailboxes that verify
+	// again later. Default 7 days.
+	RetiringPeriod Field[time.Duration]
+	// RevocationPeriod is how long a retired key's revocation record
+	// (p=) stays published before the selector is removed. Default 7 days.
+	RevocationPeriod Field[time.Duration]
+	// MaxAge is the age past which lint reports an active key (from its
+	// created time). Unset: no limit.
+	MaxAge Field[time.Duration]
+	// RotateEvery is the age at which `dkim rotate --due` starts a new
+	// rotation. Unset: MaxAge.
+	RotateEvery Field[time.Duration]
+}
+
+// The defaults of dkim_rotation.
+const (
+	DefaultRetiringPeriod   = 7 * 24 * time.Hour
+	DefaultRevocationPeriod = 7 * 24 * time.Hour
+)
+
+// Retiring returns the retiring period, the default when r is nil or
+// leaves it unset.
+func (r *DKIMRotationSettings) Retiring() time.Duration {
+	if r == nil {
+		return DefaultRetiringPeriod
+	}
+	return r.RetiringPeriod.Get(DefaultRetiringPeriod)
+}
+
+// Revocation returns the revocation period, the default when r is nil or
+// leaves it unset.
+func (r *DKIMRotationSettings) Revocation() time.Duration {
+	if r == nil {
+		return DefaultRevocationPeriod
+	}
+	return r.RevocationPeriod.Get(DefaultRevocationPeriod)
+}
+
+// Every returns the age at which a rotation is due, 0 when neither
+// rotate_every nor max_age is set.
+func (r *DKIMRotationSettings) Every() time.Duration {
+	if r == nil {
+		return 0
+	}
+	return r.RotateEvery.Get(r.MaxAge.Value)
 }
 
 // Field is one attribute value with where it was set. A Field that is not
@@ -323,6 +378,17 @@ type DKIMKey struct {
 	// private key mailconf does not have (an imported domain's): mailconf
 	// publishes it as written and the relay cannot sign with it.
 	Published Field[string]
+	// The key's history, as keygen and rotate record it (RFC 3339, UTC):
+	// Created is when the key was made; Activated when the relay began to
+	// sign with it; RetireAfter, set when the key became retiring, is the
+	// time after which it may be retired (mail signed with it has had time
+	// to arrive and be read); RemoveAfter, set when the key was retired, is
+	// when its revocation record may go: after it the plan publishes
+	// nothing at the selector.
+	Created     Field[time.Time]
+	Activated   Field[time.Time]
+	RetireAfter Field[time.Time]
+	RemoveAfter Field[time.Time]
 	// Path is KeyFile resolved against the configuration directory.
 	Path string
 	// PublicKey is read from the key file; nil for a retired key without one.

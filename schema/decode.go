@@ -3,6 +3,9 @@ package schema
 import (
 	"fmt"
 	"math/big"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -209,4 +212,56 @@ func (a *attrs) refOf(name string, rng hcl.Range, v cty.Value, kind, form string
 		return "", false
 	}
 	return r.Addr, true
+}
+
+// timestamp decodes an RFC 3339 time, such as "2026-12-06T11:00:00Z", the
+// form dkim rotate writes.
+func (a *attrs) timestamp(name string) Field[time.Time] {
+	s := a.str(name)
+	if !s.Set {
+		return Field[time.Time]{}
+	}
+	t, err := time.Parse(time.RFC3339, s.Value)
+	if err != nil {
+		a.errorf(s.Range, "Invalid timestamp", "%s must be an RFC 3339 time in UTC such as \"2026-12-06T11:00:00Z\", not %q.", name, s.Value)
+		return Field[time.Time]{}
+	}
+	return Field[time.Time]{Value: t.UTC(), Set: true, Range: s.Range}
+}
+
+// duration decodes a duration written as a number and a unit: "7d", "36h",
+// "90m", or Go's own forms ("1h30m"). d means 24 hours.
+func (a *attrs) duration(name string) Field[time.Duration] {
+	s := a.str(name)
+	if !s.Set {
+		return Field[time.Duration]{}
+	}
+	d, err := ParseDuration(s.Value)
+	if err != nil || d <= 0 {
+		a.errorf(s.Range, "Invalid duration", "%s must be a positive duration such as \"7d\", \"36h\" or \"90m\", not %q.", name, s.Value)
+		return Field[time.Duration]{}
+	}
+	return Field[time.Duration]{Value: d, Set: true, Range: s.Range}
+}
+
+// ParseDuration reads "7d" (days of 24 hours) as well as everything
+// time.ParseDuration reads.
+func ParseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok && n != "" && !strings.ContainsAny(n, "hmsuµn") {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days > 36500 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(days * 24 * float64(time.Hour)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// FormatDuration writes d the way ParseDuration reads it, in whole days
+// when it is a whole number of days.
+func FormatDuration(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mailconf/mailconf/mailauth/dkim"
@@ -41,6 +42,7 @@ var mxSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 var dkimSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "algorithm"}, {Name: "key_file"}, {Name: "state"}, {Name: "published"},
+	{Name: "created"}, {Name: "activated"}, {Name: "retire_after"}, {Name: "remove_after"},
 }}
 
 // DKIMAlgorithms are the algorithm values a dkim block accepts.
@@ -317,6 +319,11 @@ func (a *attrs) dkimBlock(d *Domain, blk *hcl.Block, seen map[string]hcl.Range) 
 		KeyFile:   ka.str("key_file"),
 		State:     ka.str("state"),
 		Published: ka.str("published"),
+
+		Created:     ka.timestamp("created"),
+		Activated:   ka.timestamp("activated"),
+		RetireAfter: ka.timestamp("retire_after"),
+		RemoveAfter: ka.timestamp("remove_after"),
 	}
 	a.diags = append(a.diags, ka.diags...)
 	if p := k.Published; p.Set {
@@ -339,6 +346,7 @@ func (a *attrs) dkimBlock(d *Domain, blk *hcl.Block, seen map[string]hcl.Range) 
 		a.errorf(k.State.Range, "Invalid DKIM state", "state must be one of %s, not %q.%s", strings.Join(dkimStates, ", "), k.State.Value, suggest(k.State.Value, dkimStates))
 		return
 	}
+	a.checkKeyHistory(k)
 	if k.KeyFile.Set {
 		k.Path = a.l.resolvePath(k.KeyFile.Value)
 	} else if k.StateOr() != DKIMRetired {
@@ -346,6 +354,30 @@ func (a *attrs) dkimBlock(d *Domain, blk *hcl.Block, seen map[string]hcl.Range) 
 		return
 	}
 	d.DKIM = append(d.DKIM, k)
+}
+
+// checkKeyHistory checks that a key's timestamps fit its state: each is
+// written by the step that enters a state, so a key cannot carry the
+// timestamp of a state it has not reached.
+func (a *attrs) checkKeyHistory(k *DKIMKey) {
+	state := k.StateOr()
+	reached := map[string]int{DKIMNext: 0, DKIMActive: 1, DKIMRetiring: 2, DKIMRetired: 3}[state]
+	for _, f := range []struct {
+		name  string
+		field Field[time.Time]
+		from  string
+	}{
+		{"activated", k.Activated, DKIMActive},
+		{"retire_after", k.RetireAfter, DKIMRetiring},
+		{"remove_after", k.RemoveAfter, DKIMRetired},
+	} {
+		if f.field.Set && reached < map[string]int{DKIMActive: 1, DKIMRetiring: 2, DKIMRetired: 3}[f.from] {
+			a.errorf(f.field.Range, "Timestamp of a later state", "%s is recorded when a key becomes %s, but %s is %s. Remove %s, or set the state the key is in (mailconf dkim rotate records both).", f.name, f.from, k.Selector, state, f.name)
+		}
+	}
+	if k.Created.Set && k.Activated.Set && k.Activated.Value.Before(k.Created.Value) {
+		a.errorf(k.Activated.Range, "Key activated before it was created", "activated (%s) is before created (%s). Fix one of the two.", k.Activated.Value.Format(time.RFC3339), k.Created.Value.Format(time.RFC3339))
+	}
 }
 
 func validSelector(s string) bool {

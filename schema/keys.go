@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -69,6 +70,49 @@ func (l *loader) loadKeys() hcl.Diagnostics {
 		}
 		k.PublicKey = r.pub
 		diags = append(diags, checkKey(k)...)
+	}
+	for _, d := range l.cfg.Domains {
+		diags = append(diags, checkActiveKeys(d)...)
+	}
+	return diags
+}
+
+// KeyFamily returns "rsa" or "ed25519": the kind of key a receiver verifies
+// a signature with, whatever its size. The relay signs with one active key
+// of each family.
+func (k *DKIMKey) KeyFamily() string {
+	alg := k.Algorithm.Value
+	if k.PublicKey != nil {
+		alg = keyAlgorithm(k.PublicKey)
+	}
+	if alg == "" || strings.HasPrefix(alg, "rsa") {
+		return "rsa"
+	}
+	return alg
+}
+
+// checkActiveKeys: at most one active key per family. The relay would sign
+// every message twice with the same kind of key, and a rotation that left
+// the old key active never ends. RFC 6376 section 4.2 lets a message carry
+// several signatures, but one per algorithm is what a rotation needs.
+func checkActiveKeys(d *Domain) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	first := map[string]*DKIMKey{}
+	for _, k := range d.DKIM {
+		if k.StateOr() != DKIMActive || k.Published.Set || k.PublicKey == nil {
+			continue
+		}
+		fam := k.KeyFamily()
+		if prev := first[fam]; prev != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Two active DKIM keys",
+				Detail:   fmt.Sprintf("Domain %s has two active %s keys, %s (at %s) and %s; the relay signs with one key of each kind. Make one of them retiring (mailconf dkim rotate %s does it in order), or next if it is the new one.", d.Name, strings.ToUpper(fam), prev.Selector, prev.DeclRange, k.Selector, d.Name),
+				Subject:  k.DeclRange.Ptr(),
+			})
+			continue
+		}
+		first[fam] = k
 	}
 	return diags
 }

@@ -17,7 +17,12 @@ import (
 // The blocks a policy provides and a domain may override.
 var settingsBlocks = []hcl.BlockHeaderSchema{
 	{Type: "spf"}, {Type: "dmarc"}, {Type: "mta_sts"}, {Type: "tls_rpt"}, {Type: "bimi"},
+	{Type: "dkim_rotation"},
 }
+
+var dkimRotationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "retiring_period"}, {Name: "revocation_period"}, {Name: "max_age"}, {Name: "rotate_every"},
+}}
 
 var spfSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "all"}, {Name: "ip4"}, {Name: "ip6"}, {Name: "include"}, {Name: "a"}, {Name: "mx"},
@@ -58,7 +63,7 @@ func (l *loader) decodeSettings(content *hcl.BodyContent, ctx *hcl.EvalContext, 
 	seen := map[string]*hcl.Block{}
 	for _, b := range content.Blocks {
 		switch b.Type {
-		case "spf", "dmarc", "mta_sts", "tls_rpt", "bimi":
+		case "spf", "dmarc", "mta_sts", "tls_rpt", "bimi", "dkim_rotation":
 		default:
 			continue
 		}
@@ -84,6 +89,8 @@ func (l *loader) decodeSettings(content *hcl.BodyContent, ctx *hcl.EvalContext, 
 			sch = tlsrptSchema
 		case "bimi":
 			sch = bimiSchema
+		case "dkim_rotation":
+			sch = dkimRotationSchema
 		}
 		c, ds := b.Body.Content(sch)
 		diags = append(diags, ds...)
@@ -111,6 +118,14 @@ func (l *loader) decodeSettings(content *hcl.BodyContent, ctx *hcl.EvalContext, 
 			}
 		case "bimi":
 			s.BIMI = a.bimi(b.DefRange)
+		case "dkim_rotation":
+			s.DKIMRotation = &DKIMRotationSettings{
+				DeclRange:        b.DefRange,
+				RetiringPeriod:   a.duration("retiring_period"),
+				RevocationPeriod: a.duration("revocation_period"),
+				MaxAge:           a.duration("max_age"),
+				RotateEvery:      a.duration("rotate_every"),
+			}
 		}
 		diags = append(diags, a.diags...)
 	}
@@ -411,6 +426,7 @@ func merge(own, policy Settings) Settings {
 	out.MTASTS = mergeMTASTS(own.MTASTS, policy.MTASTS)
 	out.TLSRPT = mergeTLSRPT(own.TLSRPT, policy.TLSRPT)
 	out.BIMI = mergeBIMI(own.BIMI, policy.BIMI)
+	out.DKIMRotation = mergeDKIMRotation(own.DKIMRotation, policy.DKIMRotation)
 	return out
 }
 
@@ -507,4 +523,17 @@ func pick[T any](own, pol *T) *T {
 		return own
 	}
 	return pol
+}
+
+func mergeDKIMRotation(own, pol *DKIMRotationSettings) *DKIMRotationSettings {
+	if own == nil || pol == nil {
+		return pick(own, pol)
+	}
+	return &DKIMRotationSettings{
+		DeclRange:        own.DeclRange,
+		RetiringPeriod:   own.RetiringPeriod.Or(pol.RetiringPeriod),
+		RevocationPeriod: own.RevocationPeriod.Or(pol.RevocationPeriod),
+		MaxAge:           own.MaxAge.Or(pol.MaxAge),
+		RotateEvery:      own.RotateEvery.Or(pol.RotateEvery),
+	}
 }
