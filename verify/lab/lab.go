@@ -2,7 +2,8 @@
 // in-process authoritative DNS server serving the live zones (as the
 // providers hold them), mailconf's relay with the configuration's keys, and
 // a probe receiver that evaluates SPF, DKIM and DMARC as a mailbox
-// provider does. verify --lab sends each domain's probe through it.
+// provider does. verify --lab sends each domain's probe through it;
+// mailconf lab leaves it running for dig, swaks and mail clients.
 //
 // Everything listens on 127.0.0.1 only and is torn down by Close. The one
 // liberty the lab takes: its relay connects from loopback, so the receiver
@@ -16,11 +17,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -41,6 +45,14 @@ const ProbeDomain = "probe.mailconf.test"
 // labUser is the relay user the lab submits probes as.
 const labUser = "mailconf-lab"
 
+// maxReceived is how many received messages a lab remembers; older ones
+// are forgotten first. A lab lives for one session at a desk.
+const maxReceived = 1000
+
+// ErrNotLoopback reports a listen address outside 127.0.0.0/8: the lab
+// listens on loopback only.
+var ErrNotLoopback = errors.New("lab: the lab listens on loopback only")
+
 // Lab is a running lab.
 type Lab struct {
 	// DNS serves the live zones, the probe domain and empty top-level
@@ -49,35 +61,97 @@ type Lab struct {
 	// Resolver asks DNS.
 	Resolver *resolve.Client
 	receiver *receiver.Server
+	rcvLn    net.Listener
+	relayIP  netip.Addr
 	submit   *probe.Submitter
 	stop     func()
 	now      func() time.Time
+
+	mu     sync.Mutex
+	recent []receiver.Received // oldest first, at most maxReceived
+}
+
+// Options say where a lab listens and whom it tells. Every address is
+// HOST:PORT with HOST in 127.0.0.0/8 (empty means 127.0.0.1); an empty
+// address, or port 0, picks a free port.
+type Options struct {
+	// DNS is the address of the DNS server, for UDP and TCP.
+	DNS string
+	// Relay is the address of the relay's submission listener: plain SMTP
+	// with AUTH, as the relay block's "loopback" listener kind.
+	Relay string
+	// Logger receives the relay's logs; nil discards them.
+	Logger *slog.Logger
+	// OnReceive, when set, is called with each message the receiver has
+	// evaluated, from the receiver's SMTP session before it answers 250.
+	OnReceive func(receiver.Received)
 }
 
 // Start starts a lab for the configuration, serving live (zone name with
 // the trailing dot -> records) as the authoritative DNS.
 func Start(ctx context.Context, cfg *schema.Config, live map[string][]plan.Record) (*Lab, error) {
+	return StartWith(ctx, cfg, live, Options{})
+}
+
+// StartWith is Start with the addresses and hooks of opts.
+func StartWith(ctx context.Context, cfg *schema.Config, live map[string][]plan.Record, opts Options) (*Lab, error) {
 	if cfg.Relay == nil {
 		return nil, errors.New("lab: the configuration has no relay block; the lab sends probes through mailconf's relay")
 	}
+	dnsAddr, err := CheckAddress("DNS", opts.DNS)
+	if err != nil {
+		return nil, err
+	}
+	relayAddr, err := CheckAddress("relay", opts.Relay)
+	if err != nil {
+		return nil, err
+	}
 	l := &Lab{now: time.Now}
-	dns, err := dnstest.Start(zoneTexts(cfg, live)...)
+	dns, err := dnstest.StartAt(dnsAddr, zoneTexts(cfg, live)...)
 	if err != nil {
 		return nil, fmt.Errorf("lab: DNS: %w", err)
 	}
 	l.DNS = dns
 	l.Resolver = &resolve.Client{Servers: []string{dns.Addr()}, Timeout: 2 * time.Second}
 
-	rcvLn, err := net.Listen("tcp", "127.0.0.1:0")
+	l.rcvLn, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		dns.Close()
-		return nil, err
+		l.Close()
+		return nil, fmt.Errorf("lab: receiver: %w", err)
 	}
-	l.receiver = &receiver.Server{Resolver: l.Resolver, APIToken: randomHex(16), Hostname: "mx." + ProbeDomain, ClientIP: publicAddress(cfg.Relay)}
-	go l.receiver.Serve(rcvLn)
-	_, rcvPort, _ := net.SplitHostPort(rcvLn.Addr().String())
+	ip := publicAddress(cfg.Relay)
+	l.receiver = &receiver.Server{
+		Resolver: l.Resolver,
+		APIToken: randomHex(16),
+		Hostname: "mx." + ProbeDomain,
+		ClientIP: ip,
+		Now:      l.now,
+		OnReceive: func(r receiver.Received) {
+			l.keep(r)
+			if opts.OnReceive != nil {
+				opts.OnReceive(r)
+			}
+		},
+	}
+	go l.receiver.Serve(l.rcvLn)
+	_, rcvPort, _ := net.SplitHostPort(l.rcvLn.Addr().String())
+	l.relayIP = netip.MustParseAddr("127.0.0.1")
+	if ip != nil {
+		l.relayIP = ip(l.relayIP)
+	}
 
-	submit, stop, err := StartRelay(ctx, cfg, l.Resolver, rcvPort)
+	// In the lab, delivery ends at the lab's receiver: no smarthost, and
+	// no connection to an address the live zones name, which are hosts on
+	// the Internet.
+	rc := *cfg.Relay
+	rc.Smarthost = nil
+	submit, stop, err := startRelay(ctx, &schema.Config{Dir: cfg.Dir, Domains: cfg.Domains, Relay: &rc}, l.Resolver, rcvPort, relayAddr, relay.Options{
+		Logger: opts.Logger,
+		Dial:   loopbackDial,
+		// The spool is removed when the lab stops: there is nothing to
+		// wait for but a client that keeps its connection open.
+		ShutdownTimeout: 2 * time.Second,
+	})
 	if err != nil {
 		l.Close()
 		return nil, err
@@ -86,12 +160,102 @@ func Start(ctx context.Context, cfg *schema.Config, live map[string][]plan.Recor
 	return l, nil
 }
 
+// DNSAddr returns the address of the lab's DNS server, UDP and TCP.
+func (l *Lab) DNSAddr() string { return l.DNS.Addr() }
+
+// RelayAddr returns the address of the relay's plain submission
+// listener, where the relay block's users (and the lab's own probes) log
+// in.
+func (l *Lab) RelayAddr() string { return l.submit.Addr }
+
+// Credentials returns the lab's own relay user and its password, made up
+// when the lab started: it may send as every configured domain.
+func (l *Lab) Credentials() (user, password string) {
+	return l.submit.Username, l.submit.Password
+}
+
+// ReceiverAddr returns the SMTP address of the lab's receiver: the MX of
+// ProbeDomain.
+func (l *Lab) ReceiverAddr() string { return l.rcvLn.Addr().String() }
+
+// RelayIP returns the address the receiver evaluates SPF for when the
+// relay connects from loopback: the relay's first public address, or
+// 127.0.0.1 when relay.addresses is empty.
+func (l *Lab) RelayIP() netip.Addr { return l.relayIP }
+
+// Received returns the messages the receiver has evaluated, the latest
+// first (at most the last 1000).
+func (l *Lab) Received() []receiver.Received {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]receiver.Received, len(l.recent))
+	for i, r := range l.recent {
+		out[len(out)-1-i] = r
+	}
+	return out
+}
+
+func (l *Lab) keep(r receiver.Received) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recent = append(l.recent, r)
+	if n := len(l.recent) - maxReceived; n > 0 {
+		l.recent = append([]receiver.Received(nil), l.recent[n:]...)
+	}
+}
+
+// CheckAddress checks a listen address for the lab's what ("DNS",
+// "relay"): HOST:PORT with HOST an IPv4 loopback address, and returns it
+// complete. An empty address, an empty host or port, or port 0 mean
+// 127.0.0.1 and a free port. Anything else wraps ErrNotLoopback.
+func CheckAddress(what, addr string) (string, error) {
+	if addr == "" {
+		return "127.0.0.1:0", nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s address %q is not HOST:PORT; use 127.0.0.1:PORT", ErrNotLoopback, what, addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = "0"
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.Is4() || !ip.IsLoopback() {
+		return "", fmt.Errorf("%w: %s address %q; use 127.0.0.1:PORT", ErrNotLoopback, what, addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || port != strconv.FormatUint(n, 10) {
+		return "", fmt.Errorf("%w: %s address %q: the port must be a number from 0 to 65535", ErrNotLoopback, what, addr)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// loopbackDial is the lab relay's dialer: it connects to loopback only.
+func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("lab: not connecting to %s: the lab delivers only to its receiver, the MX of %s", addr, ProbeDomain)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
 // StartRelay runs the configuration's relay in-process on loopback, with a
 // temporary spool and an extra user that may send as every configured
 // domain, and returns a submitter logged in as that user. deliveryPort
 // replaces port 25 for delivery ("" keeps it). stop shuts the relay down
 // and removes its spool.
 func StartRelay(ctx context.Context, cfg *schema.Config, r resolve.Resolver, deliveryPort string) (*probe.Submitter, func(), error) {
+	return startRelay(ctx, cfg, r, deliveryPort, "127.0.0.1:0", relay.Options{})
+}
+
+// startRelay is StartRelay listening on addr, with opts' logger and
+// dialer.
+func startRelay(ctx context.Context, cfg *schema.Config, r resolve.Resolver, deliveryPort, addr string, opts relay.Options) (*probe.Submitter, func(), error) {
 	if cfg.Relay == nil {
 		return nil, nil, errors.New("the configuration has no relay block to send probes through")
 	}
@@ -114,19 +278,16 @@ func StartRelay(ctx context.Context, cfg *schema.Config, r resolve.Resolver, del
 		managed = append(managed, d.Name)
 	}
 	rc.Users = append(append([]schema.RelayUser(nil), cfg.Relay.Users...), schema.RelayUser{Name: labUser, PasswordHash: string(hash), AllowedFrom: managed})
-	rl, err := relay.New(&schema.Config{Dir: cfg.Dir, Domains: cfg.Domains, Relay: &rc}, relay.Options{
-		Resolver:     r,
-		DeliveryPort: deliveryPort,
-		Interval:     50 * time.Millisecond,
-	})
+	opts.Resolver, opts.DeliveryPort, opts.Interval = r, deliveryPort, 50*time.Millisecond
+	rl, err := relay.New(&schema.Config{Dir: cfg.Dir, Domains: cfg.Domains, Relay: &rc}, opts)
 	if err != nil {
 		os.RemoveAll(spool)
 		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		os.RemoveAll(spool)
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -149,6 +310,8 @@ func (l *Lab) Close() {
 	}
 	if l.receiver != nil {
 		l.receiver.Close()
+		// Serve may not have begun: closing the listener stops it then.
+		l.rcvLn.Close()
 	}
 	if l.DNS != nil {
 		l.DNS.Close()
