@@ -149,6 +149,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newImportCmd(e),
 		newFmtCmd(e),
 		newDKIMCmd(e),
+		newLabCmd(e),
 	)
 	return root
 }
