@@ -23,6 +23,7 @@ demo: build
 	@echo "== mailconf verify -c $(DEMO_DIR) --lab   (in-process DNS, relay and receiver, offline)"
 	$(BIN) verify -c $(DEMO_DIR) --lab
 	@echo "The zone files mailconf wrote are in $(DEMO_DIR)/zones/."
+	@echo "To keep the lab running for dig, swaks and a mail client: $(BIN) lab -c $(DEMO_DIR)"
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mailconf
