@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -38,7 +39,10 @@ type Check struct {
 var Checks = []Check{
 	{"spf-analysis", Error, "SPF record expanded through every include: lookup and void limits", "RFC 7208 section 4.6.4", true},
 	{"dmarc-report-unauthorized", Error, "An external DMARC report destination has not authorized the domain's reports", "RFC 7489 section 7.1", true},
-	{"dkim-key-not-published", Warning, "The DKIM key of an active or next selector is not published yet", "RFC 6376 section 3.6.2", true},
+	{"dkim-key-not-published", Warning, "The DKIM key of a next selector is not published yet", "RFC 6376 section 3.6.2", true},
+	{"dkim-active-key-not-served", Error, "The relay signs with a DKIM key the DNS does not serve", "RFC 6376 section 3.6.2", true},
+	{"dkim-key-too-old", Warning, "An active DKIM key older than dkim_rotation.max_age", "RFC 6376 section 3.6.1", false},
+	{"dkim-no-active-key", Warning, "The relay sends for a domain that has no active DKIM key", "RFC 6376 section 5", false},
 	{"dkim-key-mismatch", Warning, "The published DKIM key differs from the configured private key", "RFC 6376 section 3.6.1", true},
 	{"mx-no-address", Error, "An MX host has no A or AAAA record", "RFC 5321 section 5.1", true},
 	{"mx-cname", Error, "An MX host is a CNAME", "RFC 2181 section 10.3", true},
@@ -63,6 +67,46 @@ func (c *checker) offline() {
 	c.bimiNeedsDMARC()
 	c.mtastsCoversMX()
 	c.senderConfidence()
+	c.dkimKeys()
+}
+
+// dkimKeys checks the managed keys themselves (their strength is the
+// record check dkim-rsa-1024 of mailauth/dkim): their age
+// against the policy's max_age, and that a domain the relay sends for has
+// a key to sign with.
+func (c *checker) dkimKeys() {
+	d := c.domain
+	rot := d.DKIMRotation
+	signing := false
+	for _, k := range d.DKIM {
+		name := dkim.Name(k.Selector, d.Name) + " TXT"
+		state := k.StateOr()
+		if k.StateOr() == schema.DKIMActive && k.Path != "" && k.PublicKey != nil {
+			signing = true
+		}
+		if rot != nil && rot.MaxAge.Set && state == schema.DKIMActive && k.Created.Set && !c.now.IsZero() {
+			if age := c.now.Sub(k.Created.Value); age > rot.MaxAge.Value {
+				c.add("dkim-key-too-old", name, fmt.Sprintf("Selector %s of %s was created %s, %s ago, longer than max_age = %q allows.", k.Selector, d.Name, k.Created.Value.Format(time.RFC3339), roughAge(age), schema.FormatDuration(rot.MaxAge.Value)), fmt.Sprintf("Rotate it: mailconf dkim rotate %s --write, then plan and apply.", d.Name))
+			}
+		}
+	}
+	if signing || c.cfg.Relay == nil || d.Parked {
+		return
+	}
+	for _, u := range c.cfg.Relay.Users {
+		if slices.Contains(u.AllowedFrom, d.Name) {
+			c.add("dkim-no-active-key", d.Name, fmt.Sprintf("Relay user %q may send as %s, but %s has no active DKIM key with a key file, so the relay sends its mail unsigned and DMARC rests on SPF alone.", u.Name, d.Name, d.Name), fmt.Sprintf("Make a key: mailconf dkim keygen %s SELECTOR --write (or mailconf dkim rotate %s --write, then activate it once it is served).", d.Name, d.Name))
+			return
+		}
+	}
+}
+
+// roughAge prints an age in days, or hours under two days.
+func roughAge(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 // senderConfidence mentions the catalog facts behind a domain's records
@@ -371,8 +415,11 @@ func (c *checker) dkimPublished() {
 			continue
 		}
 		if void || len(txt) == 0 {
-			if k.StateOr() != "retiring" {
-				c.add("dkim-key-not-published", name+" TXT", fmt.Sprintf("Selector %s of %s has no published key yet; mail signed with it fails DKIM until it is.", k.Selector, c.domain.Name), "Apply the plan, and wait for the TTL before signing with the key.")
+			switch k.StateOr() {
+			case schema.DKIMActive:
+				c.add("dkim-active-key-not-served", name+" TXT", fmt.Sprintf("Selector %s of %s is active, so the relay signs with it, but the DNS serves no key at %s: every message it signs fails DKIM.", k.Selector, c.domain.Name, name), "Apply the plan and wait for it to propagate (mailconf verify --no-probe); new keys should start as next and be activated with mailconf dkim rotate once they are served.")
+			case schema.DKIMNext:
+				c.add("dkim-key-not-published", name+" TXT", fmt.Sprintf("Selector %s of %s has no published key yet; it cannot become active until it is served.", k.Selector, c.domain.Name), "Apply the plan, then run mailconf dkim rotate once verify shows it on every name server.")
 			}
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -68,6 +69,9 @@ type Options struct {
 	// resolver's cache makes names shared by many domains (a provider's
 	// SPF include) cost one query per run.
 	Concurrency int
+	// Now is the time of day for the checks that compare with recorded
+	// times (a key's age against max_age); zero skips them.
+	Now time.Time
 }
 
 // checker collects the findings of one domain.
@@ -78,6 +82,7 @@ type checker struct {
 	domain   *schema.Domain
 	records  *plan.DomainRecords
 	resolver resolve.Resolver
+	now      time.Time
 	findings []Finding
 }
 
@@ -118,7 +123,7 @@ func Run(ctx context.Context, cfg *schema.Config, desired *plan.Desired, opts Op
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c := &checker{ctx: ctx, cfg: cfg, desired: desired, domain: d, records: dr, resolver: opts.Resolver}
+			c := &checker{ctx: ctx, cfg: cfg, desired: desired, domain: d, records: dr, resolver: opts.Resolver, now: opts.Now}
 			c.offline()
 			if opts.Resolver != nil {
 				c.online()

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -30,12 +31,15 @@ func lintHCL(t *testing.T, text string, dns map[string][]string) *Report {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	opts := Options{}
+	opts := Options{Now: lintNow}
 	if dns != nil {
 		opts.Resolver = &resolve.Fake{Records: dns}
 	}
 	return Run(context.Background(), cfg, desired, opts)
 }
+
+// lintNow is the time of day of the tests' lint runs.
+var lintNow = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
 func codes(r *Report) []string {
 	var out []string
@@ -135,9 +139,11 @@ domain "example.com" {
   }
   dkim "s2" {
     key_file = "` + key + `"
+    state    = "next"
   }
   dkim "s3" {
     key_file = "` + key + `"
+    state    = "next"
   }
 }`
 	r := lintHCL(t, cfg, map[string][]string{
@@ -205,5 +211,110 @@ domain "example.com" {
 	// Zoho's zoho.com MX set and SendGrid's records are confirmed.
 	if diff := cmp.Diff([]string{"sender.mailchimp.news"}, got); diff != "" {
 		t.Errorf("secondary-fact findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestDKIMKeyChecks: the checks of the keys themselves, offline.
+func TestDKIMKeyChecks(t *testing.T) {
+	keys, err := filepath.Abs(filepath.Join("..", "testdata", "error-files", "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := `
+relay {
+  hostname  = "relay.example.com"
+  spool_dir = "spool"
+  listener "loopback" {
+    address = "127.0.0.1:2525"
+  }
+  user "alice" {
+    password_hash = "$2a$12$KfZ.8g7n9KMozBManGKkAuQ1qRqczOIaEpFHQi9B5BZkSFBDBdST2"
+    allowed_from  = ["example.com", "example.org", "example.net"]
+  }
+}
+`
+	cfg := relay + `
+policy "p" {
+  dkim_rotation {
+    max_age = "180d"
+  }
+}
+
+# A weak key, and one past max_age.
+domain "example.com" {
+  policy = policy.p
+  dkim "old" {
+    key_file = "` + keys + `/rsa1024.pem"
+    created  = "2026-01-01T00:00:00Z"
+  }
+  dkim "young" {
+    key_file = "` + keys + `/ed25519.pem"
+    created  = "2026-11-01T00:00:00Z"
+  }
+}
+
+# Only a next key: the relay sends its mail unsigned.
+domain "example.org" {
+  dkim "s1" {
+    key_file = "` + keys + `/ed25519.pem"
+    state    = "next"
+  }
+}
+
+# A retired weak key is no finding; the active key is young enough and
+# has no max_age to meet.
+domain "example.net" {
+  dkim "s0" {
+    key_file = "` + keys + `/rsa1024.pem"
+    state    = "retired"
+  }
+  dkim "s1" {
+    key_file = "` + keys + `/rsa2048.pem"
+    created  = "2020-01-01T00:00:00Z"
+  }
+}
+`
+	r := lintHCL(t, cfg, nil)
+	var got []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Code, "dkim-") {
+			got = append(got, f.Domain+" "+f.Record+" "+string(f.Severity)+" "+f.Code)
+		}
+	}
+	want := []string{
+		"example.com old._domainkey.example.com TXT warning dkim-key-too-old",
+		"example.com old._domainkey.example.com TXT warning dkim-rsa-1024",
+		"example.org example.org warning dkim-no-active-key",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s\n%+v", diff, r.Findings)
+	}
+}
+
+// TestDKIMActiveNotServed: an active key the DNS does not serve is an
+// error; a next key not yet served only a warning.
+func TestDKIMActiveNotServed(t *testing.T) {
+	key, err := filepath.Abs(filepath.Join("..", "testdata", "error-files", "keys", "ed25519.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := lintHCL(t, `
+domain "example.com" {
+  dkim "a" {
+    key_file = "`+key+`"
+  }
+  dkim "n" {
+    key_file = "`+key+`"
+    state    = "next"
+  }
+  dkim "r" {
+    key_file     = "`+key+`"
+    state        = "retiring"
+  }
+}`, map[string][]string{"example.com TXT": {"v=spf1 -all"}})
+	got := append(filter(codes(r), "dkim-active-key-not-served"), filter(codes(r), "dkim-key-not-published")...)
+	want := []string{"error dkim-active-key-not-served", "warning dkim-key-not-published"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s\n%+v", diff, r.Findings)
 	}
 }

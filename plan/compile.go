@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -34,10 +35,19 @@ const MaxSPFLength = 450
 // DMARC policy, MTA-STS's need for MX) are reported as diagnostics against
 // the block that causes them.
 func Compile(cfg *schema.Config) (*Desired, hcl.Diagnostics) {
+	return CompileAt(cfg, time.Time{})
+}
+
+// CompileAt is Compile at the time now, which the steps of a DKIM key's
+// life that end at a recorded time depend on: a retired key whose
+// remove_after has passed publishes nothing, so the plan deletes its
+// revocation record. The zero time takes no such step. plan reads no
+// clock; the caller passes it.
+func CompileAt(cfg *schema.Config, now time.Time) (*Desired, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := &Desired{}
+	out := &Desired{Now: now}
 	for _, d := range cfg.Domains {
-		dr, ds := compileDomain(d)
+		dr, ds := compileDomain(d, now)
 		diags = append(diags, ds...)
 		out.Domains = append(out.Domains, dr)
 	}
@@ -51,6 +61,7 @@ func Compile(cfg *schema.Config) (*Desired, hcl.Diagnostics) {
 
 type compiler struct {
 	d     *schema.Domain
+	now   time.Time
 	out   *DomainRecords
 	diags hcl.Diagnostics
 }
@@ -132,8 +143,8 @@ func other(a, b *RecordSet) *RecordSet {
 	return a
 }
 
-func compileDomain(d *schema.Domain) (*DomainRecords, hcl.Diagnostics) {
-	c := &compiler{d: d, out: &DomainRecords{Domain: d.Name, Zone: d.Zone.Value}}
+func compileDomain(d *schema.Domain, now time.Time) (*DomainRecords, hcl.Diagnostics) {
+	c := &compiler{d: d, now: now, out: &DomainRecords{Domain: d.Name, Zone: d.Zone.Value}}
 	if d.Provider != nil {
 		c.out.Provider = d.Provider.Addr()
 	}
@@ -348,17 +359,27 @@ func alignment(v string) dmarc.Alignment {
 func (c *compiler) dkim() {
 	d := c.d
 	for _, k := range d.DKIM {
+		info := &KeyInfo{Selector: k.Selector, State: k.StateOr(), Family: k.KeyFamily(), RetireAfter: k.RetireAfter.Value, RemoveAfter: k.RemoveAfter.Value}
+		set := &RecordSet{Name: dkim.Name(k.Selector, d.Name), Type: TypeTXT, TTL: d.TTL, Source: "dkim " + k.Selector, Active: info.State == schema.DKIMActive, Key: info}
+		if info.State == schema.DKIMRetired && k.RemoveAfter.Set && !c.now.IsZero() && !c.now.Before(k.RemoveAfter.Value) {
+			// The revocation period is over: nothing is published at the
+			// selector, and the set (still owned) deletes what is there.
+			info.Removed = true
+			c.add(set)
+			continue
+		}
 		if k.Published.Set {
 			value := k.Published.Value
-			if k.StateOr() == schema.DKIMRetired {
+			if info.State == schema.DKIMRetired {
 				value = "v=DKIM1; p="
 			}
-			c.add(&RecordSet{Name: dkim.Name(k.Selector, d.Name), Type: TypeTXT, TTL: d.TTL, Values: []string{value}, Source: "dkim " + k.Selector, Active: k.StateOr() == schema.DKIMActive})
+			set.Values = []string{value}
+			c.add(set)
 			continue
 		}
 		var rec *dkim.Record
-		if k.StateOr() == schema.DKIMRetired || k.PublicKey == nil {
-			if k.StateOr() != schema.DKIMRetired {
+		if info.State == schema.DKIMRetired || k.PublicKey == nil {
+			if info.State != schema.DKIMRetired {
 				continue // the key file failed to load; schema reported it
 			}
 			// RFC 6376 section 3.6.1: an empty p= means the key is revoked.
@@ -375,7 +396,8 @@ func (c *compiler) dkim() {
 				continue
 			}
 		}
-		c.add(&RecordSet{Name: dkim.Name(k.Selector, d.Name), Type: TypeTXT, TTL: d.TTL, Values: []string{rec.String()}, Source: "dkim " + k.Selector, Active: k.StateOr() == schema.DKIMActive})
+		set.Values = []string{rec.String()}
+		c.add(set)
 	}
 }
 

@@ -43,6 +43,13 @@ type Live struct {
 	// MTASTSFetchErrors say, by domain, why a served policy could not be
 	// fetched; Diff mentions it where the live id is replaced.
 	MTASTSFetchErrors map[string]string
+	// BaseKeys are the DKIM key states of the previous configuration (the
+	// one the live zone was applied from, such as the pull request's base
+	// branch): domain -> selector -> state. With it, the plan shows each
+	// key's step ("s2026a: active → retiring"), including the steps that
+	// change no record. Where it is not known (nil, or a domain it lacks),
+	// the steps are read off the live records.
+	BaseKeys map[string]map[string]string
 }
 
 // Diff compares the desired records with the live zones and returns what
@@ -64,7 +71,10 @@ func Diff(desired *Desired, live Live) *Plan {
 			zoneProvider[zone] = d.Provider
 		}
 		served, fetched := live.MTASTSPolicies[d.Domain]
-		p.Domains = append(p.Domains, diffDomain(d, zone, byZone[zone], servedPolicy{text: served, fetched: fetched, err: live.MTASTSFetchErrors[d.Domain]}))
+		dp := diffDomain(d, zone, byZone[zone], servedPolicy{text: served, fetched: fetched, err: live.MTASTSFetchErrors[d.Domain]})
+		keyDanger(d, byZone[zone], dp, desired.Now)
+		dp.Keys = keyTransitions(d, byZone[zone], live.BaseKeys[d.Domain])
+		p.Domains = append(p.Domains, dp)
 	}
 	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Domain < p.Domains[j].Domain })
 	var zones []string

@@ -104,6 +104,8 @@ type DomainPlan struct {
 	Provider string     `json:"provider"`
 	Changes  []*Change  `json:"changes"`
 	Findings []*Finding `json:"findings"`
+	// Keys are the steps the domain's DKIM keys take, by selector.
+	Keys []*KeyTransition `json:"dkim_keys,omitempty"`
 
 	// ownedLive counts the live records mailconf owns for the domain, for
 	// the bulk-change rule.

@@ -48,6 +48,21 @@ type RecordSet struct {
 	// Active marks the record of an active DKIM key: replacing or deleting
 	// it breaks the signatures of mail in flight, so that needs --force.
 	Active bool
+	// Key describes the DKIM key whose record this is, or is nil.
+	Key *KeyInfo
+}
+
+// KeyInfo is what the plan knows of the DKIM key behind a record set: its
+// state and the recorded ends of its retiring and revocation periods.
+type KeyInfo struct {
+	Selector string
+	State    string // next, active, retiring, retired
+	Family   string // rsa, ed25519
+	// RetireAfter and RemoveAfter are zero when not recorded.
+	RetireAfter time.Time
+	RemoveAfter time.Time
+	// Removed: the revocation period is over, so nothing is published.
+	Removed bool
 }
 
 // Owns reports whether a live value at the set's (name, type) belongs to
@@ -180,6 +195,8 @@ func nameLess(a, b string) bool {
 // sorted by domain name.
 type Desired struct {
 	Domains []*DomainRecords
+	// Now is the time the records were compiled for (CompileAt), or zero.
+	Now time.Time
 }
 
 // Domain returns the records of one domain, or nil.

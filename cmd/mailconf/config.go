@@ -14,6 +14,7 @@ import (
 type configFlags struct {
 	dir      string
 	resolver string
+	base     string // --base: see registerBase
 }
 
 func (f *configFlags) register(cmd *cobra.Command) {
@@ -46,7 +47,7 @@ func (f *configFlags) load(e *env) (*schema.Config, *plan.Desired, error) {
 	var desired *plan.Desired
 	if !diags.HasErrors() {
 		var ds hcl.Diagnostics
-		desired, ds = plan.Compile(cfg)
+		desired, ds = plan.CompileAt(cfg, e.now())
 		diags = append(diags, ds...)
 	}
 	if err := writeDiags(e, cfg, diags); err != nil {

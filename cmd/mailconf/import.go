@@ -295,7 +295,7 @@ func planImported(e *env, dir string, existing []string, hcl []byte, domains []s
 	cfg, diags := schema.LoadFiles(dir, append(slices.Clone(existing), path), schema.Options{LookupEnv: e.lookupEnv})
 	var desired *plan.Desired
 	if !diags.HasErrors() {
-		d, ds := plan.Compile(cfg)
+		d, ds := plan.CompileAt(cfg, e.now())
 		desired = d
 		diags = append(diags, ds...)
 	}

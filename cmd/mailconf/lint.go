@@ -46,7 +46,7 @@ Exit codes: 0 clean (warnings allowed), 2 errors found, 1 could not run.`,
 					return err
 				}
 			}
-			opts := lint.Options{}
+			opts := lint.Options{Now: e.now()}
 			if !offline {
 				r, err := newResolver(cf.resolver)
 				if err != nil {

@@ -70,6 +70,7 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 	}
 	cf.register(cmd)
 	cf.registerResolver(cmd, "when SPF records are flattened")
+	cf.registerBase(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE` for mailconf apply (-out FILE works too)")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	cmd.Flags().StringSliceVar(&domains, "domain", nil, "only this `DOMAIN` (repeatable)")
@@ -118,6 +119,9 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 		return nil, err
 	}
 	fetchServedPolicies(ctx, e, desired, &live)
+	if live.BaseKeys, err = baseKeyStates(ctx, cfg, f.dir, f.base); err != nil {
+		return nil, err
+	}
 	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
 }
 

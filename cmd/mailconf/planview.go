@@ -43,6 +43,9 @@ func (textView) Plan(w io.Writer, p *plan.Plan) error {
 			continue
 		}
 		bw.printf("%s  (zone %s, %s)\n", d.Domain, d.Zone, d.Provider)
+		for _, t := range d.Keys {
+			bw.printf("  dkim %s  (%s)\n", t, t.Effect)
+		}
 		for _, c := range d.Changes {
 			bw.printf("  %s %s %s  (%s)\n", c.Action, c.Name, c.Type, c.Source)
 			writeValuesText(bw, c)
@@ -78,7 +81,7 @@ func (textView) Plan(w io.Writer, p *plan.Plan) error {
 // quiet reports whether a domain has nothing to show: no changes and
 // nothing but notes, which matter only next to a change.
 func quiet(d *plan.DomainPlan) bool {
-	if len(d.Changes) > 0 {
+	if len(d.Changes) > 0 || len(d.Keys) > 0 {
 		return false
 	}
 	for _, f := range d.Findings {
@@ -160,6 +163,7 @@ func (markdownView) Plan(w io.Writer, p *plan.Plan) error {
 			continue
 		}
 		bw.printf("#### `%s`\n\nzone `%s`, `%s`\n\n", d.Domain, d.Zone, d.Provider)
+		writeKeyStepsMarkdown(bw, d)
 		if len(d.Changes) > 0 {
 			bw.printf("```diff\n")
 			for _, c := range d.Changes {
@@ -188,6 +192,18 @@ func (markdownView) Plan(w io.Writer, p *plan.Plan) error {
 		bw.printf("%s already in sync.\n", pluralDomains(inSync))
 	}
 	return bw.err
+}
+
+// writeKeyStepsMarkdown lists the steps of the domain's DKIM keys, which a
+// reviewer approves even when they change no record.
+func writeKeyStepsMarkdown(bw *errWriter, d *plan.DomainPlan) {
+	if len(d.Keys) == 0 {
+		return
+	}
+	for _, t := range d.Keys {
+		bw.printf("- DKIM `%s`: %s → **%s**: %s\n", t.Selector, t.From, t.To, mdEscape(t.Effect))
+	}
+	bw.printf("\n")
 }
 
 // mdEscape keeps record values from being read as markdown.

@@ -6,8 +6,9 @@ domain "example.com" {
   dkim "s1" {
     key_file = "../../error-files/keys/ed25519.pem"
   }
-  # Retiring s0: its key is revoked, which is not dangerous.
+  # s0 was retiring until retire_after; revoking it now is not dangerous.
   dkim "s0" {
-    state = "retired"
+    state        = "retired"
+    retire_after = "2026-01-08T00:00:00Z"
   }
 }
