@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -71,8 +72,9 @@ section 3.1: dot-separated labels of letters, digits and hyphens). It writes
 the key as a PKCS #8 PEM file to keys/DOMAIN/SELECTOR.pem in the
 configuration directory, with mode 0600 and in directories it creates with
 mode 0700, and never replaces a file that exists. It prints the dkim block
-that declares the key and the DNS record the key publishes. The private key
-itself is never printed.
+that declares the key, with created set to now (rotate --due and lint
+measure the key's age from it), and the DNS record the key publishes. The
+private key itself is never printed.
 
 --algorithm is rsa-2048 (the default: RFC 8301's recommendation, verified
 by every receiver), rsa-3072, or ed25519 (RFC 8463: small and fast, but not
@@ -238,11 +240,15 @@ func dkimKeygen(e *env, cf *configFlags, domainArg, selectorArg, algorithm, stat
 	if _, err := os.Lstat(r.path); err == nil {
 		return nil, keyExistsErr(r.path)
 	}
+	// created records when the key was made, which rotate --due and lint
+	// measure its age from.
+	created := timestamp(e.now())
 	attrs := func(keyFile hcledit.Attr) []hcledit.Attr {
 		return []hcledit.Attr{
 			{Name: "algorithm", Value: cty.StringVal(algorithm)},
 			keyFile,
 			{Name: "state", Value: cty.StringVal(state)},
+			{Name: "created", Value: cty.StringVal(created)},
 		}
 	}
 	r.block, err = hcledit.BlockText("dkim", []string{selector}, attrs(hcledit.Attr{Name: "key_file", Value: cty.StringVal(r.keyFile)})...)
@@ -464,6 +470,12 @@ func writeKeyFile(path string, data []byte) (err error) {
 	}
 	hcledit.SyncDir(dir)
 	return nil
+}
+
+// timestamp writes t as the key history attributes hold it: RFC 3339 in
+// UTC, to the second.
+func timestamp(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 }
 
 func indent(text []byte, prefix string) string {

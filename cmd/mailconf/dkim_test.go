@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -31,11 +32,15 @@ type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
+// keygenClock is the time of day of the keygen tests: the created time
+// of the blocks keygen prints.
+func keygenClock() time.Time { return time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC) }
+
 // keygen runs a command line and checks what must hold for every run: no
 // private key in the output, whatever happened.
 func keygen(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	code, out, errOut := runCmd(t, nil, args...)
+	code, out, errOut := runOn(t, &env{stdin: strings.NewReader(""), clock: keygenClock}, nil, args...)
 	if strings.Contains(out+errOut, "PRIVATE KEY") {
 		t.Fatalf("private key material in the output:\n%s%s", out, errOut)
 	}
@@ -224,7 +229,7 @@ func TestDKIMKeygenWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := "\n  dkim \"s2027a\" {\n    algorithm = \"ed25519\"\n    key_file  = \"keys/example.net/s2027a.pem\"\n    state     = \"next\"\n  }\n"
+	block := "\n  dkim \"s2027a\" {\n    algorithm = \"ed25519\"\n    key_file  = \"keys/example.net/s2027a.pem\"\n    state     = \"next\"\n    created   = \"2026-12-06T11:00:00Z\"\n  }\n"
 	if got := strings.Replace(string(edited), block, "", 1); got != string(orig) {
 		t.Errorf("the file changed beyond the new block:\n%s", cmp.Diff(string(orig), got))
 	}
@@ -310,6 +315,7 @@ domain "Example.ORG" {
     algorithm = "ed25519"
     key_file  = "keys/example.org/mail.pem"
     state     = "active"
+    created   = "2026-12-06T11:00:00Z"
   }
 }
 `
