@@ -150,6 +150,7 @@ Exit codes: 0 all good / nothing to do, 1 mailconf could not do its job,
 		newFmtCmd(e),
 		newDKIMCmd(e),
 		newLabCmd(e),
+		newDriftCmd(e),
 	)
 	return root
 }
