@@ -15,8 +15,10 @@ A key lives through the states next (published, never used to sign), active
 that mail already sent still verifies) and retired (revoked: published with
 an empty p=).
 
-keygen makes a new key and the block that declares it.`,
+keygen makes a new key and the block that declares it; rotate moves every
+key of a domain one step along that life, as the dkim_rotation periods
+allow, and makes the next key when a rotation is due.`,
 	}
-	cmd.AddCommand(newDKIMKeygenCmd(e))
+	cmd.AddCommand(newDKIMKeygenCmd(e), newDKIMRotateCmd(e))
 	return cmd
 }
