@@ -172,7 +172,7 @@ func computeDrift(ctx context.Context, e *env, cf *configFlags, o driftOptions) 
 			msg = "the configuration could not be planned"
 		}
 		if len(msg) > 4000 {
-			msg = msg[:4000] + "…"
+			msg = strings.ToValidUTF8(msg[:4000], "") + "…"
 		}
 		rep.Errors = append(rep.Errors, "mailconf could not plan: "+msg)
 		rep.summarize()

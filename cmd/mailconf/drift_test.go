@@ -632,3 +632,27 @@ func TestDriftPublished(t *testing.T) {
 		}
 	}
 }
+
+// TestDriftCouldNotCheck: a server that does not answer is no proof of
+// anything: exit 1, the report says what could not be checked, and the
+// webhook hears of it.
+func TestDriftCouldNotCheck(t *testing.T) {
+	dir := driftQuickstart(t)
+	dns := driftDNS(t, dir)
+	dead := dnstest.NewServer(t)
+	deadAddr := dead.Addr()
+	dead.Close()
+	hook := newDriftHook(t, 200)
+	code, out, errOut := runOn(t, driftEnv(dir), nil, "drift", "-c", dir, "--resolver", dns.Addr(), "--nameserver", deadAddr, "--notify", hook.URL)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, w := range []string{"example.com  NOT CHECKED", "could not check: propagation: " + deadAddr, "checks could not run."} {
+		if !strings.Contains(out, w) {
+			t.Errorf("report lacks %q:\n%s", w, out)
+		}
+	}
+	if len(hook.got()) != 1 || !strings.Contains(hook.got()[0], `"status": "error"`) {
+		t.Errorf("notification: %v", hook.got())
+	}
+}
