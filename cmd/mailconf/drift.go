@@ -149,8 +149,8 @@ func writeDrift(e *env, format string, rep *driftReport) error {
 	return writeDriftText(e.stdout, rep, driftColor(e))
 }
 
-// ansi matches the colour sequences of diagnostics written for a terminal.
-var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+// driftANSI matches the colour sequences of diagnostics written for a terminal.
+var driftANSI = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // computeDrift runs every check and returns the report; what could not be
 // checked is in its errors.
@@ -163,7 +163,7 @@ func computeDrift(ctx context.Context, e *env, cf *configFlags, o driftOptions) 
 	pe.stderr = io.MultiWriter(e.stderr, &captured)
 	run, err := cf.plan(ctx, &pe, o.domains)
 	if err != nil {
-		msg := strings.TrimSpace(ansi.ReplaceAllString(captured.String(), ""))
+		msg := strings.TrimSpace(driftANSI.ReplaceAllString(captured.String(), ""))
 		if _, ok := errors.AsType[exitErr](err); !ok {
 			fmt.Fprintf(e.stderr, "Error: %s\n", err)
 			msg = strings.TrimSpace(msg + "\n" + err.Error())
@@ -255,7 +255,7 @@ func (dc *driftCollector) planItems() {
 		}
 		by := driftFinder{Check: checkPlan, Where: d.Provider}
 		for _, c := range d.Changes {
-			it := &driftItem{Kind: recordKind(d.Domain, c.Name, c.Type, c.Source), Name: c.Name, Type: c.Type, Fix: dc.applyFix(d.Domain)}
+			it := &driftItem{Kind: driftRecordKind(d.Domain, c.Name, c.Type, c.Source), Name: c.Name, Type: c.Type, Fix: dc.applyFix(d.Domain)}
 			for _, v := range c.New {
 				it.Expected = append(it.Expected, v.Data)
 			}
@@ -264,7 +264,7 @@ func (dc *driftCollector) planItems() {
 			}
 			switch {
 			case c.Action == plan.Update && sameData(c.Old, c.New):
-				it.Message = fmt.Sprintf("the TTL is %s, the configuration says %d", ttls(c.Old), c.New[0].TTL)
+				it.Message = fmt.Sprintf("the TTL is %s, the configuration says %d", driftTTLs(c.Old), c.New[0].TTL)
 			case c.Action == plan.Create:
 				it.Message = fmt.Sprintf("%s %s is missing from the zone", c.Name, c.Type)
 			case c.Action == plan.Delete:
@@ -281,7 +281,7 @@ func (dc *driftCollector) planItems() {
 		for _, f := range d.Findings {
 			switch f.Severity {
 			case plan.SeverityError:
-				dc.add(d.Domain, &driftItem{Kind: recordKind(d.Domain, f.Name, "", ""), Name: f.Name, Message: f.Message, Fix: "fix the zone by hand as the message says, then " + dc.applyFix(d.Domain)}, by)
+				dc.add(d.Domain, &driftItem{Kind: driftRecordKind(d.Domain, f.Name, "", ""), Name: f.Name, Message: f.Message, Fix: "fix the zone by hand as the message says, then " + dc.applyFix(d.Domain)}, by)
 			case plan.SeverityWarning:
 				dd.Warnings = append(dd.Warnings, f.Message)
 			}
@@ -289,7 +289,7 @@ func (dc *driftCollector) planItems() {
 	}
 }
 
-func ttls(vs []plan.Value) string {
+func driftTTLs(vs []plan.Value) string {
 	var out []string
 	for _, v := range vs {
 		s := strconv.FormatUint(uint64(v.TTL), 10)
@@ -336,9 +336,9 @@ func (dc *driftCollector) propagation(ctx context.Context, r *resolve.Client, na
 				continue
 			}
 			for _, m := range srv.Lagging {
-				source := sourceOf(run.desired.Domain(res.Domain), m)
+				source := driftSourceOf(run.desired.Domain(res.Domain), m)
 				it := &driftItem{
-					Kind: recordKind(res.Domain, m.Name, m.Type, source), Name: m.Name, Type: m.Type,
+					Kind: driftRecordKind(res.Domain, m.Name, m.Type, source), Name: m.Name, Type: m.Type,
 					Expected: slices.Clone(m.Want), Live: slices.Clone(m.Got),
 					Message: fmt.Sprintf("%s %s is served differently from the configuration", m.Name, m.Type),
 					Fix:     dc.applyFix(res.Domain),
@@ -365,16 +365,16 @@ func (dc *driftCollector) propagation(ctx context.Context, r *resolve.Client, na
 			dc.fail(c.Domain, checkPublished, "%s %s: %s", c.Kind, c.Subject, c.Message)
 			continue
 		}
-		it := &driftItem{Kind: kindWord(c.Kind), Name: c.Subject, Message: c.Kind + " " + c.Result + ": " + c.Message,
+		it := &driftItem{Kind: driftKindWord(c.Kind), Name: c.Subject, Message: c.Kind + " " + c.Result + ": " + c.Message,
 			Fix: "fix what the message names, then " + dc.applyFix(c.Domain)}
 		dc.add(c.Domain, it, driftFinder{Check: checkPublished, Code: c.Result})
 	}
 }
 
-// sourceOf is the Source of the set a mismatch is about: a name may hold
+// driftSourceOf is the Source of the set a mismatch is about: a name may hold
 // several sets of one type (SPF beside a service's verification token),
 // told apart by their values.
-func sourceOf(d *plan.DomainRecords, m propagation.Mismatch) string {
+func driftSourceOf(d *plan.DomainRecords, m propagation.Mismatch) string {
 	if d == nil {
 		return ""
 	}
@@ -450,12 +450,12 @@ func (dc *driftCollector) servedPolicies(ctx context.Context) {
 	for i, d := range domains {
 		url := mtasts.PolicyURL(d.Domain)
 		by := driftFinder{Check: checkMTASTS, Where: url}
-		fix := fmt.Sprintf("serve the output of %s at %s", commandLine("mailconf", "mta-sts-policy", "-c", dc.dir, d.Domain), url)
+		fix := fmt.Sprintf("serve the output of %s at %s", driftCommand("mailconf", "mta-sts-policy", "-c", dc.dir, d.Domain), url)
 		compiled, err := mtasts.ParsePolicy(d.MTASTSPolicy)
 		if err != nil {
 			continue // lint reports mailconf's own policy
 		}
-		want := policyLines(compiled)
+		want := driftPolicyLines(compiled)
 		if results[i].err != "" {
 			// RFC 8461 section 3.3: a policy that cannot be fetched is no
 			// policy; senders that cached one keep it until max_age.
@@ -471,7 +471,7 @@ func (dc *driftCollector) servedPolicies(ctx context.Context) {
 		}
 		if diffs := served.Differences(compiled); len(diffs) > 0 {
 			// Only the lines that differ: the rest is noise in a report.
-			got := policyLines(served)
+			got := driftPolicyLines(served)
 			expected := slices.DeleteFunc(slices.Clone(want), func(l string) bool { return slices.Contains(got, l) })
 			live := slices.DeleteFunc(got, func(l string) bool { return slices.Contains(want, l) })
 			dc.add(d.Domain, &driftItem{Kind: "MTA-STS policy", Name: url, Expected: expected, Live: live,
@@ -480,9 +480,9 @@ func (dc *driftCollector) servedPolicies(ctx context.Context) {
 	}
 }
 
-// policyLines are a policy's fields as senders read them, one per line,
+// driftPolicyLines are a policy's fields as senders read them, one per line,
 // without the line endings and order that do not matter.
-func policyLines(p *mtasts.Policy) []string {
+func driftPolicyLines(p *mtasts.Policy) []string {
 	out := []string{"mode: " + string(p.Mode), "max_age: " + strconv.Itoa(int(p.MaxAge))}
 	for _, mx := range p.MX {
 		out = append(out, "mx: "+mx)
@@ -509,7 +509,7 @@ func (dc *driftCollector) spf(ctx context.Context, r *resolve.Client) {
 			msg += " (" + f.RFC + ")"
 		}
 		dc.add(f.Domain, &driftItem{Kind: "SPF", Name: name, Type: typ, Message: msg,
-			Fix: commandLine("mailconf", "lint", "-c", dc.dir, "--explain-spf", f.Domain) + " shows where the lookups come from; flatten the record (spf { flatten = \"auto\" }) or drop an include, then " + dc.applyFix(f.Domain)},
+			Fix: driftCommand("mailconf", "lint", "-c", dc.dir, "--explain-spf", f.Domain) + " shows where the lookups come from; flatten the record (spf { flatten = \"auto\" }) or drop an include, then " + dc.applyFix(f.Domain)},
 			driftFinder{Check: checkSPF, Code: f.Code})
 	}
 }
@@ -614,12 +614,12 @@ func (dc *driftCollector) since(dd *driftDomain) *driftSince {
 // zone did not change again in between.
 func (dc *driftCollector) applyFix(domain string) string {
 	file := domain + ".plan"
-	return commandLine("mailconf", "plan", "-c", dc.dir, "--domain", domain, "-out", file) + " && " + commandLine("mailconf", "apply", "-c", dc.dir, file)
+	return driftCommand("mailconf", "plan", "-c", dc.dir, "--domain", domain, "-out", file) + " && " + driftCommand("mailconf", "apply", "-c", dc.dir, file)
 }
 
-// commandLine joins a command's words, quoting for a POSIX shell those
+// driftCommand joins a command's words, quoting for a POSIX shell those
 // that need it.
-func commandLine(words ...string) string {
+func driftCommand(words ...string) string {
 	out := make([]string, len(words))
 	for i, w := range words {
 		if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+") == "" {
@@ -631,8 +631,8 @@ func commandLine(words ...string) string {
 	return strings.Join(out, " ")
 }
 
-// recordKind names what a record is for, as operators say it.
-func recordKind(domain, name, typ, source string) string {
+// driftRecordKind names what a record is for, as operators say it.
+func driftRecordKind(domain, name, typ, source string) string {
 	switch {
 	case typ == plan.TypeMX:
 		return "MX"
@@ -658,8 +658,8 @@ func recordKind(domain, name, typ, source string) string {
 	return "record"
 }
 
-// kindWord is a published check's kind as recordKind says it.
-func kindWord(kind string) string {
+// driftKindWord is a published check's kind as driftRecordKind says it.
+func driftKindWord(kind string) string {
 	switch kind {
 	case "spf", "dkim", "dmarc", "bimi", "mta-sts", "tls-rpt":
 		return strings.ToUpper(kind)

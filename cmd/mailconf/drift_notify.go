@@ -23,7 +23,7 @@ func notifyDrift(ctx context.Context, e *env, o driftOptions, rep *driftReport) 
 	if o.notifyFormat == "slack" {
 		enc := json.NewEncoder(&body)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(slackReport(rep)); err != nil {
+		if err := enc.Encode(driftSlack(rep)); err != nil {
 			return err
 		}
 	} else if err := writeDriftJSON(&body, rep); err != nil {

@@ -142,13 +142,13 @@ func writeDriftJSON(w io.Writer, r *driftReport) error {
 	return enc.Encode(r)
 }
 
-// mdCode is s as a code span: markdown escapes do not work inside one.
-func mdCode(s string) string {
+// driftMDCode is s as a code span: markdown escapes do not work inside one.
+func driftMDCode(s string) string {
 	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
 }
 
-// itemSymbol is the plan's symbol for what putting the record back does.
-func itemSymbol(it *driftItem) string {
+// driftSymbol is the plan's symbol for what putting the record back does.
+func driftSymbol(it *driftItem) string {
 	switch {
 	case len(it.Expected) > 0 && len(it.Live) == 0:
 		return "+"
@@ -160,7 +160,7 @@ func itemSymbol(it *driftItem) string {
 	return "~"
 }
 
-func itemTitle(it *driftItem) string {
+func driftTitle(it *driftItem) string {
 	s := it.Kind + " " + it.Name
 	if it.Type != "" {
 		s += " " + it.Type
@@ -168,7 +168,7 @@ func itemTitle(it *driftItem) string {
 	return s
 }
 
-func finders(it *driftItem) string {
+func driftFinders(it *driftItem) string {
 	out := make([]string, len(it.FoundBy))
 	for i, f := range it.FoundBy {
 		out[i] = f.String()
@@ -194,12 +194,12 @@ func writeDriftText(w io.Writer, r *driftReport, color bool) error {
 			bw.printf("  since: %s\n", d.Since.Note)
 		}
 		for _, it := range d.Items {
-			bw.printf("  %s %s\n", itemSymbol(it), itemTitle(it))
+			bw.printf("  %s %s\n", driftSymbol(it), driftTitle(it))
 			bw.printf("      %s\n", it.Message)
 			if len(it.Expected) > 0 || len(it.Live) > 0 {
 				bw.printf("      expected %s\n      live     %s\n", quoteAll(it.Expected), quoteAll(it.Live))
 			}
-			bw.printf("      found by %s\n", finders(it))
+			bw.printf("      found by %s\n", driftFinders(it))
 		}
 		for _, err := range d.Errors {
 			bw.printf("  could not check: %s\n", err)
@@ -221,19 +221,19 @@ func writeDriftText(w io.Writer, r *driftReport, color bool) error {
 	return bw.err
 }
 
-// mdText keeps a value from being read as markdown in a table cell.
-func mdText(s string) string {
+// driftMD keeps a value from being read as markdown in a table cell.
+func driftMD(s string) string {
 	return strings.NewReplacer("\\", `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "|", `\|`, "\n", " ").Replace(s)
 }
 
-// mdValues shows values in a table cell, one per line.
-func mdValues(vs []string) string {
+// driftMDValues shows values in a table cell, one per line.
+func driftMDValues(vs []string) string {
 	if len(vs) == 0 {
 		return "*nothing*"
 	}
 	out := make([]string, len(vs))
 	for i, v := range vs {
-		out[i] = `"` + mdText(v) + `"`
+		out[i] = `"` + driftMD(v) + `"`
 	}
 	return strings.Join(out, "<br>")
 }
@@ -242,7 +242,7 @@ func mdValues(vs []string) string {
 // pipeline opens when drift is found.
 func writeDriftMarkdown(w io.Writer, r *driftReport) error {
 	bw := &errWriter{w: w}
-	bw.printf("### mailconf drift\n\n**%s**\n\n", mdText(r.summaryLine()))
+	bw.printf("### mailconf drift\n\n**%s**\n\n", driftMD(r.summaryLine()))
 	ok := 0
 	for _, d := range r.Domains {
 		if d.Status == "ok" && len(d.Warnings) == 0 && len(d.Skipped) == 0 {
@@ -250,34 +250,34 @@ func writeDriftMarkdown(w io.Writer, r *driftReport) error {
 			continue
 		}
 		icon := map[string]string{"drift": ":x:", "error": ":warning:", "ok": ":white_check_mark:"}[d.Status]
-		bw.printf("#### %s %s\n\nzone %s, %s", icon, mdCode(d.Domain), mdCode(d.Zone), mdCode(d.Provider))
+		bw.printf("#### %s %s\n\nzone %s, %s", icon, driftMDCode(d.Domain), driftMDCode(d.Zone), driftMDCode(d.Provider))
 		if d.Since != nil {
-			bw.printf("; since: %s", mdText(d.Since.Note))
+			bw.printf("; since: %s", driftMD(d.Since.Note))
 		}
 		bw.printf("\n\n")
 		if len(d.Items) > 0 {
 			bw.printf("| record | expected | live | found by |\n|---|---|---|---|\n")
 			for _, it := range d.Items {
-				bw.printf("| %s %s%s<br>%s | %s | %s | %s |\n", mdText(it.Kind), mdCode(it.Name), typeSuffix(it.Type), mdText(it.Message), mdValues(it.Expected), mdValues(it.Live), mdText(finders(it)))
+				bw.printf("| %s %s%s<br>%s | %s | %s | %s |\n", driftMD(it.Kind), driftMDCode(it.Name), driftTypeSuffix(it.Type), driftMD(it.Message), driftMDValues(it.Expected), driftMDValues(it.Live), driftMD(driftFinders(it)))
 			}
 			bw.printf("\n")
 		}
 		for _, err := range d.Errors {
-			bw.printf("- :warning: could not check: %s\n", mdText(err))
+			bw.printf("- :warning: could not check: %s\n", driftMD(err))
 		}
 		for _, s := range d.Skipped {
-			bw.printf("- :information_source: skipped: %s\n", mdText(s))
+			bw.printf("- :information_source: skipped: %s\n", driftMD(s))
 		}
 		for _, warn := range d.Warnings {
-			bw.printf("- :warning: warning: %s\n", mdText(warn))
+			bw.printf("- :warning: warning: %s\n", driftMD(warn))
 		}
 		for _, f := range d.Fix {
-			bw.printf("- fix: %s\n", mdFix(f))
+			bw.printf("- fix: %s\n", driftMDFix(f))
 		}
 		bw.printf("\n")
 	}
 	for _, err := range r.Errors {
-		bw.printf("- :warning: could not check: %s\n", mdText(err))
+		bw.printf("- :warning: could not check: %s\n", driftMD(err))
 	}
 	if ok > 0 {
 		bw.printf("%s without drift.\n", pluralDomains(ok))
@@ -285,28 +285,28 @@ func writeDriftMarkdown(w io.Writer, r *driftReport) error {
 	return bw.err
 }
 
-func typeSuffix(t string) string {
+func driftTypeSuffix(t string) string {
 	if t == "" {
 		return ""
 	}
 	return " " + t
 }
 
-// mdFix shows a fix that is a command as code, and a sentence as text.
-func mdFix(f string) string {
+// driftMDFix shows a fix that is a command as code, and a sentence as text.
+func driftMDFix(f string) string {
 	if strings.HasPrefix(f, "mailconf ") && !strings.Contains(f, "`") {
 		cmd, rest, found := strings.Cut(f, " shows ")
 		if found {
-			return mdCode(cmd) + " shows " + mdText(rest)
+			return driftMDCode(cmd) + " shows " + driftMD(rest)
 		}
-		return mdCode(f)
+		return driftMDCode(f)
 	}
-	return mdText(f)
+	return driftMD(f)
 }
 
-// slackReport is the report as a Slack incoming-webhook message.
-func slackReport(r *driftReport) notify.SlackMessage {
-	m := notify.SlackMessage{Text: "mailconf drift: " + r.summaryLine()}
+// driftSlack is the report as a Slack incoming-webhook message.
+func driftSlack(r *driftReport) notify.SlackMessage {
+	m := notify.SlackMessage{Text: "mailconf: " + r.summaryLine()}
 	m.Blocks = append(m.Blocks, notify.Header("mailconf drift"), notify.Section("*"+notify.SlackEscape(r.summaryLine())+"*"))
 	// Per block, at most this many items: a message is read on a phone.
 	const perDomain = 8
@@ -325,7 +325,7 @@ func slackReport(r *driftReport) notify.SlackMessage {
 				fmt.Fprintf(&b, "… and %d more\n", len(d.Items)-perDomain)
 				break
 			}
-			fmt.Fprintf(&b, "• `%s` %s: %s (found by %s)\n", itemSymbol(it), notify.SlackEscape(itemTitle(it)), notify.SlackEscape(it.Message), notify.SlackEscape(finders(it)))
+			fmt.Fprintf(&b, "• `%s` %s: %s (found by %s)\n", driftSymbol(it), notify.SlackEscape(driftTitle(it)), notify.SlackEscape(it.Message), notify.SlackEscape(driftFinders(it)))
 		}
 		for _, err := range d.Errors {
 			fmt.Fprintf(&b, "• could not check: %s\n", notify.SlackEscape(err))
