@@ -325,7 +325,7 @@ func dkimRotate(ctx context.Context, e *env, cf *configFlags, opts *rotateOption
 			}
 		}
 	}
-	if len(r.desired.Domains) > 0 {
+	if r.needsWorld() {
 		if err := r.readWorld(ctx, cf); err != nil {
 			return nil, err
 		}
@@ -362,6 +362,26 @@ func rotateDomainNamed(cfg *schema.Config, name, given string) (*schema.Domain, 
 		msg += " It declares " + strings.Join(names, ", ") + "."
 	}
 	return nil, errors.New(msg)
+}
+
+// needsWorld reports whether a step depends on the live zones: a next key
+// to promote, or a retired key past its remove_after. A run that only makes
+// keys or moves them along their periods reads no zone, so it works before
+// a domain's zone exists.
+func (r *rotation) needsWorld() bool {
+	for _, dr := range r.desired.Domains {
+		for _, k := range r.domain(dr.Domain).DKIM {
+			switch k.StateOr() {
+			case schema.DKIMNext:
+				return true
+			case schema.DKIMRetired:
+				if k.RemoveAfter.Set && !r.now.Before(k.RemoveAfter.Value) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // readWorld reads the live zones of the domains and, for each next key the

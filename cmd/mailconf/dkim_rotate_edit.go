@@ -240,10 +240,17 @@ func headLine(b []byte) string {
 
 func isBlank(line string) bool { return strings.TrimSpace(line) == "" }
 
+// rotateBeforeWrite, when set, runs after rotate has decided and before it
+// writes anything; tests make a key file appear there.
+var rotateBeforeWrite func()
+
 // write makes the new keys, then replaces the edited files. A file that
 // cannot be written takes its new keys back with it, so that running
 // rotate again starts from where this run started.
 func (r *rotation) write(res *rotateResult) error {
+	if rotateBeforeWrite != nil {
+		rotateBeforeWrite()
+	}
 	for _, rf := range res.Files {
 		for i, s := range rf.keys {
 			if err := makeKey(s); err != nil {

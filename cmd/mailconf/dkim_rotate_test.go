@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -447,3 +448,237 @@ func (s *captureSession) Data(r io.Reader) error {
 }
 func (s *captureSession) Reset()        { s.to = nil }
 func (s *captureSession) Logout() error { return nil }
+
+// rotateIn runs dkim rotate at a time of day, without DNS.
+func rotateIn(t *testing.T, now time.Time, args ...string) (int, string, string) {
+	t.Helper()
+	e := &env{stdin: strings.NewReader(""), clock: func() time.Time { return now }}
+	code, out, errOut := runOn(t, e, map[string]string{"NO_COLOR": "1"}, append([]string{"dkim", "rotate"}, args...)...)
+	if strings.Contains(out+errOut, "PRIVATE KEY") || strings.Contains(out+errOut, "\x1b[") {
+		t.Fatalf("private key material or colour in the output:\n%s%s", out, errOut)
+	}
+	return code, out, errOut
+}
+
+func TestDKIMRotateRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		example string
+		edit    func(t *testing.T, dir string)
+		args    []string
+		code    int
+		want    []string
+	}{
+		{
+			name: "for_each domain", example: "fleet", args: []string{"client07.example", "--write"}, code: 1,
+			want: []string{"x          declared by the for_each block at DIR/mailconf.hcl:24", "rotate cannot edit the keys of client07.example alone", "nothing was written"},
+		},
+		{
+			name: "retiring period not over", example: "quickstart", args: []string{"example.net", "--write"}, code: 2,
+			edit: func(t *testing.T, dir string) {
+				replaceIn(t, filepath.Join(dir, "mailconf.hcl"), `key_file  = "keys/example.net/s2026e.pem"`, `key_file  = "keys/example.net/s2026e.pem"
+    state = "retiring"
+    retire_after = "2026-12-13T10:30:00Z"`)
+			},
+			want: []string{"! ed25519  s2026e retires after 2026-12-13 10:30 UTC (in 6 d 23 h): mail signed with it may still be in flight"},
+		},
+		{
+			name: "next key not applied", example: "quickstart", args: []string{"example.net", "--write"}, code: 2,
+			edit: func(t *testing.T, dir string) {
+				if code, out, errOut := keygen(t, "dkim", "keygen", "-c", dir, "example.net", "s2026f", "--algorithm", "ed25519", "--write"); code != 0 {
+					t.Fatalf("keygen: %d\n%s%s", code, out, errOut)
+				}
+			},
+			want: []string{"! ed25519  s2026f is not in the zone yet: apply the plan first"},
+		},
+		{
+			name: "unknown domain", example: "quickstart", args: []string{"exmaple.com"}, code: 1,
+			want: []string{`Error: domain "exmaple.com" is not declared in the configuration DIR. Did you mean "example.com"?`},
+		},
+		{name: "no domain", example: "quickstart", code: 1, want: []string{"name the domains whose keys to rotate, or give --all"}},
+		{name: "domains and --all", example: "quickstart", args: []string{"example.com", "--all"}, code: 1, want: []string{"give domains or --all, not both"}},
+		{name: "bad algorithm", example: "quickstart", args: []string{"--all", "--algorithm", "rsa-1024"}, code: 1, want: []string{`--algorithm must be rsa-2048, rsa-3072 or ed25519, not "rsa-1024"`}},
+		{name: "bad format", example: "quickstart", args: []string{"--all", "--format", "yaml"}, code: 1, want: []string{`--format must be text or json, not "yaml"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fixedRandom(t)
+			dir := exampleCopy(t, tc.example)
+			if tc.edit != nil {
+				tc.edit(t, dir)
+			}
+			before := snapshot(t, dir)
+			code, out, errOut := rotateIn(t, rotateStart, append([]string{"-c", dir}, tc.args...)...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(masked(dir, out+errOut), w) {
+					t.Errorf("output lacks %q:\n%s", w, masked(dir, out+errOut))
+				}
+			}
+			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+				t.Errorf("files changed by a refused rotate (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func replaceIn(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s lacks %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDKIMRotateKeyFileExists: a file where a new key would go is never
+// replaced: a selector with a file is passed over, and a file that appears
+// while rotate runs stops it with nothing written.
+func TestDKIMRotateKeyFileExists(t *testing.T) {
+	fixedRandom(t)
+	dir := exampleCopy(t, "quickstart")
+	stray := filepath.Join(dir, "keys", "example.net", "s2026a.pem")
+	if err := os.WriteFile(stray, []byte("not mine\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := rotateIn(t, rotateStart, "-c", dir, "example.net")
+	if code != 0 || !strings.Contains(out, "s2026b: a new ed25519 key") {
+		t.Fatalf("exit %d, want s2026b, passing s2026a over\n%s%s", code, out, errOut)
+	}
+
+	// The file of s2026b appears after rotate chose the selector.
+	prev := rotateBeforeWrite
+	t.Cleanup(func() { rotateBeforeWrite = prev })
+	late := filepath.Join(dir, "keys", "example.net", "s2026b.pem")
+	rotateBeforeWrite = func() {
+		if err := os.WriteFile(late, []byte("not mine either\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := snapshot(t, dir)
+	code, out, errOut = rotateIn(t, rotateStart, "-c", dir, "example.net", "--write")
+	if code != 1 || !strings.Contains(out, late+" already exists; rotate never replaces a key file") {
+		t.Fatalf("exit %d, want 1 naming %s\n%s%s", code, late, out, errOut)
+	}
+	for path, want := range map[string]string{stray: "not mine\n", late: "not mine either\n"} {
+		if b, _ := os.ReadFile(path); string(b) != want {
+			t.Errorf("%s was replaced: %q", path, b)
+		}
+	}
+	after := snapshot(t, dir)
+	delete(after, late)
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("files changed (-before +after):\n%s", diff)
+	}
+}
+
+// TestDKIMRotateHistory: a retiring key without retire_after and a retired
+// one without remove_after get them, and rotate says so.
+func TestDKIMRotateHistory(t *testing.T) {
+	dir := exampleCopy(t, "quickstart")
+	path := filepath.Join(dir, "mailconf.hcl")
+	replaceIn(t, path, `key_file  = "keys/example.com/s2026a.pem"`, `key_file  = "keys/example.com/s2026a.pem"
+    state     = "retired"`)
+	replaceIn(t, path, `key_file  = "keys/example.com/s2026e.pem"`, `key_file  = "keys/example.com/s2026e.pem"
+    state     = "retiring"`)
+	code, out, errOut := rotateIn(t, rotateStart, "-c", dir, "example.com", "--write")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	golden(t, "rotate/history.txt", masked(dir, out))
+	b, _ := os.ReadFile(path)
+	for _, want := range []string{`remove_after = "2026-12-13T11:00:00Z"`, `retire_after = "2026-12-13T11:00:00Z"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("mailconf.hcl lacks %s", want)
+		}
+	}
+}
+
+// TestDKIMRotateDue: with --due, a new rotation starts only once the
+// active key is rotate_every old; without created, --due cannot tell.
+func TestDKIMRotateDue(t *testing.T) {
+	streamRandom(t)
+	dir := miniConfig(t)
+	replaceIn(t, filepath.Join(dir, "b.hcl"), "provider = provider.zonefile.local # the only one\n", "provider = provider.zonefile.local # the only one\n\n  dkim_rotation {\n    rotate_every = \"90d\"\n  }\n")
+	e := &env{stdin: strings.NewReader(""), clock: func() time.Time { return rotateStart }}
+	if code, out, errOut := runOn(t, e, nil, "dkim", "keygen", "-c", dir, "example.org", "s2026a", "--algorithm", "ed25519", "--write"); code != 0 {
+		t.Fatalf("keygen: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := rotateIn(t, rotateStart.Add(30*24*time.Hour), "-c", dir, "--all", "--due", "--write")
+	if code != 0 || !strings.Contains(out, "s2026a is 30 d old; its rotation is due at 2027-03-06 11:00 UTC (rotate_every 90d), in 60 d") {
+		t.Fatalf("not due: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = rotateIn(t, rotateStart.Add(91*24*time.Hour), "-c", dir, "--all", "--due", "--format", "json")
+	if code != 0 {
+		t.Fatalf("due: exit %d\n%s%s", code, out, errOut)
+	}
+	golden(t, "rotate/due.json", masked(dir, out))
+	var v struct {
+		Domains []struct {
+			Steps []rotateStep `json:"steps"`
+		} `json:"domains"`
+		Summary rotateSummaryJSON `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Domains) != 1 || len(v.Domains[0].Steps) != 1 || v.Domains[0].Steps[0].Selector != "s2027a" || v.Domains[0].Steps[0].Action != "generate" || v.Summary.Steps != 1 {
+		t.Errorf("JSON %+v", v)
+	}
+
+	// The quickstart's keys have no created time.
+	qs := exampleCopy(t, "quickstart")
+	code, out, _ = rotateIn(t, rotateStart, "-c", qs, "--all", "--due")
+	if code != 0 || !strings.Contains(out, "--due: no rotate_every or max_age in a dkim_rotation block") {
+		t.Errorf("no period: exit %d\n%s", code, out)
+	}
+	replaceIn(t, filepath.Join(qs, "mailconf.hcl"), "policy \"strict\" {\n", "policy \"strict\" {\n  dkim_rotation {\n    max_age = \"180d\"\n  }\n")
+	code, out, _ = rotateIn(t, rotateStart, "-c", qs, "--all", "--due")
+	if code != 0 || !strings.Contains(out, "--due cannot tell the age of s2026a: it has no created time") || strings.Contains(out, "new") {
+		t.Errorf("no created: exit %d\n%s", code, out)
+	}
+}
+
+func TestDKIMRotateCompletionAndHelp(t *testing.T) {
+	dir := exampleCopy(t, "quickstart")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"domains", []string{"dkim", "rotate", "-c", dir, ""}, []string{"example.com", "example.net", ":4"}},
+		{"domains not given yet", []string{"dkim", "rotate", "-c", dir, "example.com", ""}, []string{"example.net", ":4"}},
+		{"algorithm", []string{"dkim", "rotate", "--algorithm", ""}, []string{
+			"rsa-2048\tRSA, 2048 bits: RFC 8301's recommendation, verified by every receiver",
+			"rsa-3072\tRSA, 3072 bits: stronger, a longer record",
+			"ed25519\tEd25519 (RFC 8463): small and fast, not verified by every receiver",
+			":4",
+		}},
+		{"format", []string{"dkim", "rotate", "--format", ""}, []string{"text", "json", ":4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, nil, append([]string{"__complete"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if diff := cmp.Diff(tc.want, strings.Split(strings.TrimSpace(out), "\n")); diff != "" {
+				t.Errorf("completions (-want +got):\n%s", diff)
+			}
+		})
+	}
+	code, out, _ := runCmd(t, nil, "dkim", "rotate", "--help")
+	for _, want := range []string{"--all", "--due", "--write", "--algorithm ALGORITHM", "--format FORMAT", "--resolver", "retiring_period", "for_each", "Exit codes: 0"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("dkim rotate --help lacks %q", want)
+		}
+	}
+	if _, out, _ := runCmd(t, nil, "dkim", "--help"); !strings.Contains(out, "rotate") {
+		t.Errorf("dkim --help does not name rotate:\n%s", out)
+	}
+}
