@@ -136,7 +136,11 @@ type Plan struct {
 	FormatVersion string        `json:"format_version"`
 	Domains       []*DomainPlan `json:"domains"`
 	Zones         []*ZoneState  `json:"zones"`
-	Summary       Summary       `json:"summary"`
+	// Config identifies the configuration the plan was made from; apply
+	// refuses the plan in a directory whose configuration hashes otherwise.
+	// Nil in a plan that Diff made and nobody stamped yet.
+	Config  *ConfigState `json:"config,omitempty"`
+	Summary Summary      `json:"summary"`
 }
 
 // Summary counts the changes of a plan.
@@ -201,7 +205,7 @@ func (p *Plan) Filter(domains []string) *Plan {
 	for _, d := range domains {
 		want[strings.ToLower(strings.TrimSuffix(d, "."))] = true
 	}
-	out := &Plan{FormatVersion: p.FormatVersion}
+	out := &Plan{FormatVersion: p.FormatVersion, Config: p.Config}
 	zones := map[string]bool{}
 	for _, d := range p.Domains {
 		if want[d.Domain] {

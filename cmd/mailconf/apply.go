@@ -23,7 +23,8 @@ func newApplyCmd(e *env) *cobra.Command {
 		Long: `apply makes the changes a plan shows. Without PLANFILE it plans first, shows
 the plan and asks for confirmation (on a terminal; elsewhere it needs
 --auto-approve). With PLANFILE, saved by 'mailconf plan -out', it applies
-exactly that plan, and refuses it when a zone changed since it was made.
+exactly that plan, and refuses it when the configuration (the *.hcl files
+and the DKIM public keys) or a zone changed since it was made.
 
 Dangerous changes (removing every MX, weakening DMARC, removing SPF,
 replacing an active DKIM key, changing more than 30% of the records mailconf
@@ -48,8 +49,11 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 				if err != nil {
 					return err
 				}
-				// Apply what was reviewed, and only to the zones as they were
-				// when it was reviewed.
+				// Apply what was reviewed, only from the configuration it was
+				// reviewed with, and only to the zones as they were then.
+				if err := checkSameConfig(saved, run.plan.Config); err != nil {
+					return err
+				}
 				if err := plan.CheckFresh(saved, run.live); err != nil {
 					return fmt.Errorf("%w. Run mailconf plan again, review it, and apply the new plan", err)
 				}
@@ -120,6 +124,29 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 	cmd.Flags().StringSliceVar(&vo.nameservers, "nameserver", nil, "with --verify, ask this authoritative server `HOST:PORT` instead of the zones' NS records (repeatable)")
 	vo.format = "text"
 	return cmd
+}
+
+// checkSameConfig refuses a saved plan made from another configuration
+// than the one in the directory: applying it would publish records the
+// configuration no longer asks for, and the next plan would undo them.
+func checkSameConfig(saved *plan.Plan, cur *plan.ConfigState) error {
+	if saved.Config == nil {
+		return errors.New("the plan carries no configuration hash (an older mailconf made it), so it cannot be matched to this directory: run plan -out again, review it, and apply the new plan")
+	}
+	if saved.Config.Hash == cur.Hash {
+		return nil
+	}
+	changed := ""
+	if diffs := saved.Config.Differences(cur); len(diffs) > 0 {
+		const most = 10
+		if len(diffs) > most {
+			diffs = append(diffs[:most:most], fmt.Sprintf("and %d more", len(diffs)-most))
+		}
+		changed = " (since the plan: " + strings.Join(diffs, ", ") + ")"
+	}
+	msg := fmt.Sprintf("the plan was made from another configuration (hash %s), this directory is %s%s: run plan again, review it, and apply the new plan",
+		plan.ShortHash(saved.Config.Hash), plan.ShortHash(cur.Hash), changed)
+	return errors.New(msg)
 }
 
 func writeReport(e *env, r *plan.Report) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -33,7 +34,12 @@ provider and shows the records it would create, update or delete. It only
 touches records mailconf owns: every other record is left alone.
 
 With -out FILE the plan is saved (as JSON) for 'mailconf apply FILE', which
-applies exactly that plan and refuses it if a zone changed in between.
+applies exactly that plan and refuses it if the configuration or a zone
+changed in between. The file names no absolute path and carries no secret,
+so a pipeline can plan in one job and apply in another checkout.
+
+--format markdown is for a pull-request comment: the counts, the dangerous
+changes first, one collapsed section per domain, and lint's warnings.
 
 Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 1 error, 2 changes pending.`,
@@ -45,7 +51,19 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 			}
 			run, err := cf.plan(cmd.Context(), e, domains)
 			if err != nil {
+				// A pull request still gets a comment that says why there
+				// is no plan.
+				var lf lintFailed
+				if format == "markdown" && errors.As(err, &lf) {
+					if werr := writeMarkdownLintBlocked(e.stdout, lf.report); werr != nil {
+						return werr
+					}
+				}
 				return err
+			}
+			if mv, ok := view.(markdownView); ok {
+				mv.lint = run.lint.Findings
+				view = mv
 			}
 			p := run.plan
 			if err := view.Plan(e.stdout, p); err != nil {
@@ -87,6 +105,9 @@ type planRun struct {
 	desired     *plan.Desired
 	live        plan.Live
 	plan        *plan.Plan
+	// lint is the report of lint's offline checks: warnings only, since
+	// errors stop the run.
+	lint *lint.Report
 }
 
 // plan loads the configuration, reads the live zones and diffs them.
@@ -100,7 +121,8 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	}
 	// The checks that need no DNS: a plan never publishes a record they
 	// find wrong.
-	if err := offlineLint(ctx, e, cfg, desired); err != nil {
+	report, err := offlineLint(ctx, e, cfg, desired)
+	if err != nil {
 		return nil, err
 	}
 	if len(domains) > 0 {
@@ -122,11 +144,16 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if live.BaseKeys, err = baseKeyStates(ctx, cfg, f.dir, f.base); err != nil {
 		return nil, err
 	}
-	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: plan.Diff(desired, live)}, nil
+	p := plan.Diff(desired, live)
+	if p.Config, err = configState(cfg); err != nil {
+		return nil, err
+	}
+	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: p, lint: report}, nil
 }
 
-// offlineLint runs lint's offline checks and stops on their errors.
-func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.Desired) error {
+// offlineLint runs lint's offline checks and stops on their errors, with a
+// lintFailed that carries the report.
+func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.Desired) (*lint.Report, error) {
 	report := lint.Run(ctx, cfg, desired, lint.Options{})
 	for _, f := range report.Findings {
 		if f.Severity == lint.Error {
@@ -135,10 +162,19 @@ func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.
 	}
 	if report.Errors > 0 {
 		fmt.Fprintf(e.stderr, "%s found by mailconf lint --offline; fix them before planning.\n", plural(report.Errors, "error"))
-		return exitErr{exitError}
+		return report, lintFailed{report}
 	}
-	return nil
+	return report, nil
 }
+
+// lintFailed is the exit 1 of a plan that lint's errors stopped, with the
+// report, so the markdown view can still say on the pull request why there
+// is no plan.
+type lintFailed struct{ report *lint.Report }
+
+func (lintFailed) Error() string { return "lint errors" }
+
+func (lintFailed) Unwrap() error { return exitErr{exitError} }
 
 // buildClients builds every declared provider through the registry.
 func buildClients(e *env, cfg *schema.Config) (map[string]providers.Client, error) {
