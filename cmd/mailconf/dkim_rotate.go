@@ -64,8 +64,8 @@ Without --write, rotate says what each step would do and shows the change
 to the configuration as a diff; nothing is written and no key is made. With
 --write it makes the new keys and edits the file that declares each domain,
 atomically, keeping comments and layout (hclwrite's canonical whitespace).
-A domain declared by a for_each block is refused: the block declares every
-domain of its set alike. Then run mailconf plan and apply, and rotate again
+A domain declared by a for_each block is refused (--all passes it over):
+the block declares every domain of its set alike. Then run mailconf plan and apply, and rotate again
 later: a whole rotation takes four runs, as the periods allow.
 
 --nameserver asks the given authoritative servers instead of the zone's NS
@@ -317,7 +317,14 @@ func dkimRotate(ctx context.Context, e *env, cf *configFlags, opts *rotateOption
 			rd.Steps = append(rd.Steps, &rotateStep{Domain: d.Name, Action: actionNothing, Outcome: outcomeSkipped,
 				Message: "parked: it sends no mail and has no DKIM key to rotate"})
 		case d.EachKey != "":
-			rd.Steps = append(rd.Steps, &rotateStep{Domain: d.Name, Action: actionRefuseDomain, Outcome: outcomeError,
+			// Named, the domain is an error; with --all it is left out,
+			// so that one for_each block does not hold back every other
+			// domain's rotation.
+			outcome := outcomeError
+			if opts.all {
+				outcome = outcomeSkipped
+			}
+			rd.Steps = append(rd.Steps, &rotateStep{Domain: d.Name, Action: actionRefuseDomain, Outcome: outcome,
 				Message: fmt.Sprintf("declared by the for_each block at %s, which declares every domain of its set alike, so rotate cannot edit the keys of %s alone. Rotate the set's keys by hand (mailconf dkim keygen prints the blocks), or move %s into a domain %q block of its own", at(d.DeclRange), d.Name, d.Name, d.Name)})
 		default:
 			if dr := desired.Domain(d.Name); dr != nil {

@@ -95,6 +95,7 @@ func (r *rotation) editFile(file string, domains []*rotateDomain) (*rotateFile, 
 				if err != nil {
 					return nil, err
 				}
+				openOneLineBody(kb.Body())
 				for _, a := range s.Set {
 					hcledit.SetAttribute(kb.Body(), a.Name, cty.StringVal(a.Value))
 				}
@@ -113,6 +114,33 @@ func (r *rotation) editFile(file string, domains []*rotateDomain) (*rotateFile, 
 	rf.after = out
 	rf.Diff = fmtUnifiedDiff(file, src, out)
 	return rf, nil
+}
+
+// openOneLineBody puts the body of a block written on one line,
+// dkim "s1" { key_file = "k.pem" }, on lines of its own, so that attributes
+// can be added to it: HCL's one-line form holds one attribute at most.
+func openOneLineBody(body *hclwrite.Body) {
+	for _, t := range body.BuildTokens(nil) {
+		if t.Type == hclsyntax.TokenNewline || t.Type == hclsyntax.TokenComment && bytes.HasSuffix(t.Bytes, []byte("\n")) {
+			return
+		}
+	}
+	attrs := body.Attributes()
+	if len(body.Blocks()) > 0 || len(attrs) > 1 {
+		return
+	}
+	exprs := map[string]hclwrite.Tokens{}
+	for name, attr := range attrs {
+		exprs[name] = attr.Expr().BuildTokens(nil)
+		// Removed first: Clear alone leaves the attribute where
+		// SetAttributeRaw finds it, off the page.
+		body.RemoveAttribute(name)
+	}
+	body.Clear()
+	body.AppendNewline()
+	for name, expr := range exprs {
+		body.SetAttributeRaw(name, expr)
+	}
 }
 
 // matchesDomain reports whether a domain block's labels name d, as the

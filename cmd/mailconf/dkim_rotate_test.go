@@ -474,6 +474,10 @@ func TestDKIMRotateRefusals(t *testing.T) {
 			want: []string{"x          declared by the for_each block at DIR/mailconf.hcl:24", "rotate cannot edit the keys of client07.example alone", "nothing was written"},
 		},
 		{
+			name: "for_each domains with --all", example: "fleet", args: []string{"--all"}, code: 0,
+			want: []string{"client07.example\n  =          declared by the for_each block at DIR/mailconf.hcl:24"},
+		},
+		{
 			name: "retiring period not over", example: "quickstart", args: []string{"example.net", "--write"}, code: 2,
 			edit: func(t *testing.T, dir string) {
 				replaceIn(t, filepath.Join(dir, "mailconf.hcl"), `key_file  = "keys/example.net/s2026e.pem"`, `key_file  = "keys/example.net/s2026e.pem"
@@ -680,5 +684,59 @@ func TestDKIMRotateCompletionAndHelp(t *testing.T) {
 	}
 	if _, out, _ := runCmd(t, nil, "dkim", "--help"); !strings.Contains(out, "rotate") {
 		t.Errorf("dkim --help does not name rotate:\n%s", out)
+	}
+}
+
+// TestDKIMRotateEditLayout: a key block written on one line is opened to
+// take its new attributes; comments stay, and a removed block takes its
+// comment and no blank line with it.
+func TestDKIMRotateEditLayout(t *testing.T) {
+	dir := miniConfig(t)
+	e := &env{stdin: strings.NewReader(""), clock: func() time.Time { return rotateStart }}
+	fixedRandom(t)
+	if code, out, errOut := runOn(t, e, nil, "dkim", "keygen", "-c", dir, "example.org", "k1", "--algorithm", "ed25519"); code != 0 {
+		t.Fatalf("keygen: %d\n%s%s", code, out, errOut)
+	}
+	path := filepath.Join(dir, "b.hcl")
+	src := `# Our domain.
+domain "Example.ORG" {
+  provider = provider.zonefile.local # the only one
+
+  # Revoked last month.
+  dkim "old" {
+    state        = "retired"
+    remove_after = "2026-11-30T00:00:00Z"
+  }
+
+  dkim "K1" { key_file = "keys/example.org/k1.pem" } # the one in use
+  dkim "Gone" { state = "retired" } # revoked by hand
+}
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The zone exists and has no record at old._domainkey.
+	if err := os.WriteFile(filepath.Join(dir, "zones", "example.org.zone"), []byte("$ORIGIN example.org.\n@ 3600 IN SOA ns1.example.org. h.example.org. 1 3600 600 86400 300\n@ 3600 IN NS ns1.example.org.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// --due: no dkim_rotation period, so no new key.
+	code, out, errOut := rotateIn(t, rotateStart, "-c", dir, "example.org", "--write", "--due")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	b, _ := os.ReadFile(path)
+	want := `# Our domain.
+domain "Example.ORG" {
+  provider = provider.zonefile.local # the only one
+
+  dkim "K1" { key_file = "keys/example.org/k1.pem" } # the one in use
+  dkim "Gone" {
+    state        = "retired"
+    remove_after = "2026-12-13T11:00:00Z"
+  } # revoked by hand
+}
+`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("b.hcl (-want +got):\n%s\n%s", diff, out)
 	}
 }
