@@ -70,7 +70,20 @@ func newWalk(t *testing.T) *walk {
 	w := &walk{t: t, dir: exampleCopy(t, "quickstart"), now: rotateStart}
 	w.ns1 = dnstest.NewServer(t, w.zones()...)
 	w.ns2 = dnstest.NewServer(t, w.zones()...)
+	// The configuration lives in git, as in a pipeline: each apply commits
+	// what it applied (the merge), so that each plan after a rotate shows
+	// the key steps against the last applied configuration, the ones that
+	// change no record included.
+	gitRun(t, w.dir, "init", "-q")
+	w.commit("quickstart")
 	return w
+}
+
+// commit commits the configuration directory as it is.
+func (w *walk) commit(msg string) {
+	w.t.Helper()
+	gitRun(w.t, w.dir, "add", "-A", ".")
+	gitRun(w.t, w.dir, "commit", "-q", "--allow-empty", "-m", msg)
 }
 
 // zones are the zone files as the zonefile provider holds them, and the
@@ -141,6 +154,7 @@ func (w *walk) apply() {
 	if code, out, errOut := w.run("apply", "-c", w.dir, "--auto-approve"); code != 0 {
 		w.t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 	}
+	w.commit("applied")
 }
 
 // hcl compares the configuration file with a golden file.
