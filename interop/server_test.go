@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,7 +106,7 @@ func startOnFreePort(t testing.TB, name string, zones []zone, launch func(dir st
 	key := tsigKey{name: keyName, algorithm: algorithm, secret: newSecret(t)}
 	var lastErr error
 	for range 3 {
-		port, err := freePort()
+		port, err := bindtest.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,24 +167,6 @@ func newSecret(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(b)
-}
-
-// freePort finds a port free on 127.0.0.1 for both TCP and UDP.
-func freePort() (int, error) {
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port on 127.0.0.1")
 }
 
 // waitReady polls until every zone answers its SOA with authority, or ten

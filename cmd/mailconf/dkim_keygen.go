@@ -125,13 +125,7 @@ then.`,
 	cmd.Flags().StringVar(&state, "state", "", "`STATE` of the new key: next or active (default: next when the domain has an active or next key, else active)")
 	cmd.Flags().BoolVar(&write, "write", false, "add the dkim block to the file that declares the domain")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text or json")
-	_ = cmd.RegisterFlagCompletionFunc("algorithm", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		var out []string
-		for _, a := range keygenAlgorithms {
-			out = append(out, a.name+"\t"+a.help)
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	})
+	_ = cmd.RegisterFlagCompletionFunc("algorithm", completeAlgorithms)
 	_ = cmd.RegisterFlagCompletionFunc("state", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string
 		for _, s := range keygenStates {
@@ -141,6 +135,15 @@ then.`,
 	})
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// completeAlgorithms offers the key algorithms keygen and rotate make.
+func completeAlgorithms(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, a := range keygenAlgorithms {
+		out = append(out, a.name+"\t"+a.help)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // completeDomains offers the configuration's domains that start with what

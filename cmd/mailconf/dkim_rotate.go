@@ -118,13 +118,7 @@ Exit codes: 0 every step that could be taken was (or nothing was due),
 	cmd.Flags().BoolVar(&opts.due, "due", false, "start a new rotation only where the active key is at least rotate_every (or max_age) old")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output `FORMAT`: text or json")
 	cmd.Flags().StringSliceVar(&opts.nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records or the provider's nameservers (repeatable)")
-	_ = cmd.RegisterFlagCompletionFunc("algorithm", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		var out []string
-		for _, a := range keygenAlgorithms {
-			out = append(out, a.name+"\t"+a.help)
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	})
+	_ = cmd.RegisterFlagCompletionFunc("algorithm", completeAlgorithms)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -184,7 +184,7 @@ func generateSecret(t testing.TB, keygen string) string {
 
 func start(t testing.TB, named, secret string, zones []Zone) (*Server, error) {
 	t.Helper()
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -237,9 +237,10 @@ func start(t testing.TB, named, secret string, zones []Zone) (*Server, error) {
 	return s, nil
 }
 
-// freePort finds a port that is free on 127.0.0.1 for both TCP and UDP,
-// as named listens on both.
-func freePort() (int, error) {
+// FreePort finds a port that is free on 127.0.0.1 for both TCP and UDP,
+// as a DNS server listens on both: named here, and the other servers the
+// interop suite starts.
+func FreePort() (int, error) {
 	for range 20 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
