@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,6 +39,10 @@ FILE arguments restrict fmt to those files, which must end in .hcl; relative
 paths are taken from DIR, like every path in the configuration. A file is
 rewritten only when its layout changes, atomically, keeping its permission
 bits; fmt prints the name of each file it changed.
+
+--format json prints one object instead: every file fmt looked at, whether
+its layout changed (or would, with --check), whether it was written, and with
+--diff the diff; diagnostics still go to stderr.
 
 --check changes nothing and lists the files whose layout would change, for a
 pipeline or a pre-commit hook. --diff prints the changes as a unified diff,
@@ -76,6 +82,8 @@ change.`,
 	cf.register(cmd)
 	cmd.Flags().BoolVar(&opts.check, "check", false, "change nothing: list the files whose layout would change, and exit 1 if there are any")
 	cmd.Flags().BoolVar(&opts.diff, "diff", false, "print the changes as a unified diff (with --check, write nothing)")
+	cmd.Flags().StringVar(&opts.format, "format", "text", "output `FORMAT`: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("config", func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
 	})
@@ -83,11 +91,38 @@ change.`,
 }
 
 type fmtOptions struct {
-	check bool // write nothing; exit 1 when a file would change
-	diff  bool // print a unified diff of each change
+	check  bool   // write nothing; exit 1 when a file would change
+	diff   bool   // print a unified diff of each change
+	format string // text or json
+}
+
+// fmtReport is fmt's --format json output.
+type fmtReport struct {
+	Files []*fmtFileResult `json:"files"`
+	// Changed counts the files whose layout changed (or would, with
+	// --check); Errors the files that could not be read, parsed or written.
+	Changed int `json:"changed"`
+	Errors  int `json:"errors"`
+}
+
+type fmtFileResult struct {
+	File    string `json:"file"`
+	Changed bool   `json:"changed"`
+	Written bool   `json:"written"`
+	Diff    string `json:"diff,omitempty"`
+	// Error says why the file was left as it is; the diagnostic with its
+	// position goes to stderr.
+	Error string `json:"error,omitempty"`
 }
 
 func runFmt(e *env, dir string, args []string, o fmtOptions) error {
+	switch o.format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("unknown --format %q: use text or json", o.format)
+	}
+	asJSON := o.format == "json"
+	report := &fmtReport{Files: []*fmtFileResult{}}
 	names, diags, err := fmtTargets(dir, args)
 	if err != nil {
 		return err
@@ -96,9 +131,18 @@ func runFmt(e *env, dir string, args []string, o fmtOptions) error {
 	files := map[string]*hcl.File{}
 	out := &errWriter{w: e.stdout}
 	changed := false
+	if asJSON {
+		out = &errWriter{w: io.Discard}
+	}
 	for _, name := range names {
+		res := &fmtFileResult{File: name}
+		report.Files = append(report.Files, res)
 		f, formatted, ds := fmtFile(name)
 		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			res.Error = ds.Errs()[0].Error()
+			report.Errors++
+		}
 		if f == nil {
 			continue
 		}
@@ -108,8 +152,11 @@ func runFmt(e *env, dir string, args []string, o fmtOptions) error {
 			continue
 		}
 		changed = true
+		res.Changed = true
+		report.Changed++
 		if o.diff {
-			out.printf("%s", fmtUnifiedDiff(name, src, formatted))
+			res.Diff = fmtUnifiedDiff(name, src, formatted)
+			out.printf("%s", res.Diff)
 		}
 		if o.check {
 			if !o.diff {
@@ -118,13 +165,17 @@ func runFmt(e *env, dir string, args []string, o fmtOptions) error {
 			continue
 		}
 		if err := hcledit.WriteFileAtomic(name, formatted, 0o644); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
+			d := &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot write configuration file",
 				Detail:   fmt.Sprintf("Replacing %s failed: %s. The file is unchanged.", name, fmtFileErr(err)),
-			})
+			}
+			diags = append(diags, d)
+			res.Error = d.Summary + ": " + d.Detail
+			report.Errors++
 			continue
 		}
+		res.Written = true
 		// The diff names the file already.
 		if !o.diff {
 			out.printf("%s\n", name)
@@ -132,6 +183,13 @@ func runFmt(e *env, dir string, args []string, o fmtOptions) error {
 	}
 	if out.err != nil {
 		return out.err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return err
+		}
 	}
 	if err := writeDiags(e, &schema.Config{Files: files}, diags); err != nil {
 		return err

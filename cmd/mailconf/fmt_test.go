@@ -85,11 +85,24 @@ func TestFmtGolden(t *testing.T) {
 		t.Errorf("fmt --check --diff changed files (-before +after):\n%s", diff)
 	}
 
+	code, jsonOut, errOut := fmtRunIn(t, work, "fmt", "-c", "conf", "--check", "--diff", "--format", "json")
+	if code != exitError || errOut != "" {
+		t.Errorf("fmt --check --diff --format json: exit %d, want %d; stderr:\n%s", code, exitError, errOut)
+	}
+	golden(t, "fmt/check.json", jsonOut)
+	if diff := cmp.Diff(input, fmtReadDir(t, conf)); diff != "" {
+		t.Errorf("fmt --check --format json changed files (-before +after):\n%s", diff)
+	}
+
 	code, out, errOut = fmtRunIn(t, work, "fmt", "-c", "conf")
 	if code != exitOK || errOut != "" {
 		t.Errorf("fmt: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	golden(t, "fmt/write.txt", out)
+	code, jsonOut, _ = fmtRunIn(t, work, "fmt", "-c", "conf", "--format", "json")
+	if code != exitOK || !strings.Contains(jsonOut, `"changed": 0`) {
+		t.Errorf("fmt --format json after fmt: exit %d, want 0 and nothing changed:\n%s", code, jsonOut)
+	}
 	formatted := fmtReadDir(t, conf)
 	if diff := cmp.Diff(slices.Sorted(maps.Keys(input)), slices.Sorted(maps.Keys(formatted))); diff != "" {
 		t.Errorf("files in the directory (-before +after):\n%s", diff)
