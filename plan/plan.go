@@ -139,8 +139,12 @@ type Plan struct {
 	// Config identifies the configuration the plan was made from; apply
 	// refuses the plan in a directory whose configuration hashes otherwise.
 	// Nil in a plan that Diff made and nobody stamped yet.
-	Config  *ConfigState `json:"config,omitempty"`
-	Summary Summary      `json:"summary"`
+	Config *ConfigState `json:"config,omitempty"`
+	// Shard is the part of the fleet the plan covers (plan --shard), or
+	// nil for the whole configuration; apply of the saved plan reads and
+	// applies that shard only.
+	Shard   *Shard  `json:"shard,omitempty"`
+	Summary Summary `json:"summary"`
 }
 
 // Summary counts the changes of a plan.
