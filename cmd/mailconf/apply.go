@@ -17,6 +17,7 @@ func newApplyCmd(e *env) *cobra.Command {
 	var cf configFlags
 	var autoApprove, force, verify bool
 	var vo verifyOptions
+	var shard shardFlag
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the live zones match the configuration",
@@ -30,6 +31,10 @@ Dangerous changes (removing every MX, weakening DMARC, removing SPF,
 replacing an active DKIM key, changing more than 30% of the records mailconf
 owns in a zone) need --force.
 
+--shard K/N plans and applies only the domains of shard K of N (K counts
+from 1), as 'mailconf plan --shard' splits them. A plan file saved from a
+shard holds its shard: apply PLANFILE reads and applies exactly that one.
+
 With --verify it then waits until every authoritative server serves the
 records, evaluates them as a receiver would and, when the configuration has a
 probe block, sends each domain's probe (as mailconf verify).
@@ -39,16 +44,23 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var p *plan.Plan
-			run, err := cf.plan(ctx, e, nil)
+			var p, saved *plan.Plan
+			if len(args) == 1 {
+				var err error
+				if saved, err = loadPlan(args[0]); err != nil {
+					return err
+				}
+				// The plan's shard is the one applied: its job reads only
+				// the zones that shard's plan read.
+				if err := planShard(saved, &shard.Shard, cmd.Flags().Changed("shard")); err != nil {
+					return err
+				}
+			}
+			run, err := cf.plan(ctx, e, nil, shard.Shard)
 			if err != nil {
 				return err
 			}
-			if len(args) == 1 {
-				saved, err := loadPlan(args[0])
-				if err != nil {
-					return err
-				}
+			if saved != nil {
 				// Apply what was reviewed, only from the configuration it was
 				// reviewed with, and only to the zones as they were then.
 				if err := checkSameConfig(saved, run.plan.Config); err != nil {
@@ -123,6 +135,7 @@ Exit codes: 0 applied (or nothing to do) and, with --verify, verified;
 	cmd.Flags().DurationVar(&vo.timeout, "verify-timeout", 10*time.Minute, "with --verify, how long to wait for every server to agree")
 	cmd.Flags().StringSliceVar(&vo.nameservers, "nameserver", nil, "with --verify, ask this authoritative server `HOST:PORT` instead of the zones' NS records (repeatable)")
 	vo.format = "text"
+	registerShard(cmd, &shard)
 	return cmd
 }
 

@@ -44,6 +44,7 @@ type driftOptions struct {
 	notifyFormat string
 	domains      []string
 	nameservers  []string
+	shard        shardFlag
 }
 
 func newDriftCmd(e *env) *cobra.Command {
@@ -75,6 +76,9 @@ and only then: the JSON report (docs/drift-json.md), or with
 3 attempts in all, retried on network errors, 5xx and 429. A notification
 that fails is exit 1.
 
+--shard K/N checks only the domains of shard K of N (K counts from 1), as
+'mailconf plan --shard' splits them, for an hourly matrix of N jobs.
+
 Exit codes: 0 no drift, 2 drift found, 1 drift could not be checked
 (a bad configuration, a provider or server that could not be read, a
 notification that failed): the report says what was checked.`,
@@ -101,6 +105,7 @@ notification that failed): the report says what was checked.`,
 	cmd.Flags().StringVar(&o.notifyFormat, "notify-format", "json", "webhook payload `FORMAT`: json (the report) or slack")
 	cmd.Flags().StringSliceVar(&o.domains, "domain", nil, "only this `DOMAIN` (repeatable)")
 	cmd.Flags().StringSliceVar(&o.nameservers, "nameserver", nil, "ask this authoritative server `HOST:PORT` instead of the zone's NS records or the provider's nameservers (repeatable)")
+	registerShard(cmd, &o.shard)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("notify-format", cobra.FixedCompletions([]string{"json", "slack"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("notify", cobra.NoFileCompletions)
@@ -161,7 +166,7 @@ func computeDrift(ctx context.Context, e *env, cf *configFlags, o driftOptions) 
 	var captured bytes.Buffer
 	pe := *e
 	pe.stderr = io.MultiWriter(e.stderr, &captured)
-	run, err := cf.plan(ctx, &pe, o.domains)
+	run, err := cf.plan(ctx, &pe, o.domains, o.shard.Shard)
 	if err != nil {
 		msg := strings.TrimSpace(driftANSI.ReplaceAllString(captured.String(), ""))
 		if _, ok := errors.AsType[exitErr](err); !ok {

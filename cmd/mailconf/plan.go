@@ -26,6 +26,7 @@ func newPlanCmd(e *env) *cobra.Command {
 	var out, format string
 	var domains []string
 	var detailed bool
+	var shard shardFlag
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what would change in the live zones to match the configuration",
@@ -41,6 +42,11 @@ so a pipeline can plan in one job and apply in another checkout.
 --format markdown is for a pull-request comment: the counts, the dangerous
 changes first, one collapsed section per domain, and lint's warnings.
 
+--shard K/N plans only the domains of shard K of N (K counts from 1), for
+the N jobs of a CI matrix: each domain is in exactly one shard, by a stable
+hash of its name, and a shard's job reads only its own zones. A plan saved
+from a shard records it, and apply of that file applies that shard only.
+
 Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 1 error, 2 changes pending.`,
 		Args: cobra.NoArgs,
@@ -49,7 +55,7 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 			if err != nil {
 				return err
 			}
-			run, err := cf.plan(cmd.Context(), e, domains)
+			run, err := cf.plan(cmd.Context(), e, domains, shard.Shard)
 			if err != nil {
 				// A pull request still gets a comment that says why there
 				// is no plan.
@@ -93,6 +99,7 @@ Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes,
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or markdown")
 	cmd.Flags().StringSliceVar(&domains, "domain", nil, "only this `DOMAIN` (repeatable)")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	registerShard(cmd, &shard)
 	return cmd
 }
 
@@ -110,27 +117,37 @@ type planRun struct {
 	lint *lint.Report
 }
 
-// plan loads the configuration, reads the live zones and diffs them.
-func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*planRun, error) {
+// plan loads the configuration, reads the live zones and diffs them: of
+// the domains named (all when none are) that are in shard (every domain
+// for the zero Shard).
+func (f *configFlags) plan(ctx context.Context, e *env, domains []string, shard plan.Shard) (*planRun, error) {
 	cfg, desired, err := f.load(e)
 	if err != nil {
 		return nil, err
 	}
+	// SPF is flattened for every domain, in the shard or not: whether a
+	// domain needs flattening depends on the flattened records of the
+	// configured domains it includes, and a shard must plan what the
+	// whole fleet's plan holds.
 	if err := f.complete(ctx, e, desired); err != nil {
 		return nil, err
 	}
 	// The checks that need no DNS: a plan never publishes a record they
 	// find wrong.
-	report, err := offlineLint(ctx, e, cfg, desired)
+	report, err := offlineLint(ctx, e, cfg, desired, shard)
 	if err != nil {
 		return nil, err
 	}
-	if len(domains) > 0 {
+	if len(domains) > 0 || !shard.IsZero() {
 		sel, err := selectDomains(desired, domains)
 		if err != nil {
 			return nil, err
 		}
-		desired = &plan.Desired{Domains: sel}
+		// Before any zone is read: a shard's job reads only its own.
+		if sel, err = selectShard(sel, len(domains) > 0, shard); err != nil {
+			return nil, err
+		}
+		desired = &plan.Desired{Domains: sel, Now: desired.Now}
 	}
 	clients, nameservers, err := buildProviders(e, cfg)
 	if err != nil {
@@ -148,13 +165,17 @@ func (f *configFlags) plan(ctx context.Context, e *env, domains []string) (*plan
 	if p.Config, err = configState(cfg); err != nil {
 		return nil, err
 	}
+	if !shard.IsZero() {
+		p.Shard = &shard
+	}
 	return &planRun{cfg: cfg, clients: clients, nameservers: nameservers, desired: desired, live: live, plan: p, lint: report}, nil
 }
 
 // offlineLint runs lint's offline checks and stops on their errors, with a
-// lintFailed that carries the report.
-func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.Desired) (*lint.Report, error) {
-	report := lint.Run(ctx, cfg, desired, lint.Options{})
+// lintFailed that carries the report. Only the findings about the domains
+// of shard count.
+func offlineLint(ctx context.Context, e *env, cfg *schema.Config, desired *plan.Desired, shard plan.Shard) (*lint.Report, error) {
+	report := shardReport(lint.Run(ctx, cfg, desired, lint.Options{}), shard, len(desired.InShard(shard).Domains))
 	for _, f := range report.Findings {
 		if f.Severity == lint.Error {
 			fmt.Fprintf(e.stderr, "Error: [%s] %s %s: %s\n", f.Code, f.Domain, f.Record, f.Message)
