@@ -23,10 +23,12 @@ import (
 // in-process store for tests and experiments).
 func NewRegistry() *providers.Registry {
 	r := providers.NewRegistry()
-	r.Register(cloudflare.Type, cloudflare.FromConfig)
+	// The hosted APIs limit requests per account: each block's client
+	// waits on a token bucket of the published limit.
+	r.Register(cloudflare.Type, providers.RateLimitedFactory(cloudflare.FromConfig, providers.CloudflareLimit, nil))
 	r.Register("memory", memory.FromConfig)
 	r.Register("rfc2136", rfc2136.FromConfig)
-	r.Register("route53", route53.FromConfig)
+	r.Register("route53", providers.RateLimitedFactory(route53.FromConfig, providers.Route53Limit, nil))
 	r.Register("zonefile", zonefile.FromConfig)
 	return r
 }
