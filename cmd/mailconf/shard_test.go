@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/mailconf/mailconf/lint"
 	"github.com/mailconf/mailconf/plan"
 	"github.com/mailconf/mailconf/resolve/dnstest"
 )
@@ -345,5 +347,31 @@ func TestShardCompletion(t *testing.T) {
 		if want := ":4\n"; !strings.HasPrefix(out, want) {
 			t.Errorf("completion of %s --shard: %q, want the directive %q (no file completion) and no words", cmd, out, want)
 		}
+	}
+}
+
+// TestShardReport: only the findings about the shard's domains count, so
+// a lint error of another shard's domain stops only that shard's job.
+func TestShardReport(t *testing.T) {
+	a, b := "example.com", "example.org" // shards 2 and 1 of 2
+	if plan.ShardOf(a, 2) == plan.ShardOf(b, 2) {
+		t.Fatal("the two domains share a shard; pick others")
+	}
+	full := &lint.Report{Domains: 2, Errors: 1, Warns: 1, Skipped: []string{"spf-analysis"}, Findings: []lint.Finding{
+		{Code: "mx-ip-literal", Severity: lint.Error, Domain: a},
+		{Code: "dkim-no-active-key", Severity: lint.Warning, Domain: b},
+		{Code: "sender-secondary-facts", Severity: lint.Info, Domain: b},
+	}}
+	if got := shardReport(full, plan.Shard{}, 2); got != full {
+		t.Error("the zero Shard changed the report")
+	}
+	got := shardReport(full, plan.Shard{K: plan.ShardOf(b, 2), N: 2}, 1)
+	want := &lint.Report{Domains: 1, Warns: 1, Skipped: []string{"spf-analysis"}, Findings: full.Findings[1:]}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(lint.Finding{}, "Range")); diff != "" {
+		t.Errorf("shard of %s (-want +got):\n%s", b, diff)
+	}
+	got = shardReport(full, plan.Shard{K: plan.ShardOf(a, 2), N: 2}, 1)
+	if got.Errors != 1 || got.Warns != 0 || len(got.Findings) != 1 || got.Findings[0].Domain != a {
+		t.Errorf("shard of %s: %+v", a, got)
 	}
 }
