@@ -40,11 +40,13 @@ type receiverStack struct {
 	name   string // as the agreement table shows it
 	domain string // recipient domain; its MX is addr
 	addr   string // the Postfix listener's IP
+	// fields is how many Authentication-Results fields it writes.
+	fields int
 }
 
 var receiverStacks = []receiverStack{
-	{name: "rspamd", domain: "rspamd." + sinkZone, addr: "127.0.0.10"},
-	{name: "opendkim+opendmarc+policyd-spf", domain: "milters." + sinkZone, addr: "127.0.0.11"},
+	{name: "rspamd", domain: "rspamd." + sinkZone, addr: "127.0.0.10", fields: 1},
+	{name: "opendkim+opendmarc+policyd-spf", domain: "milters." + sinkZone, addr: "127.0.0.11", fields: 3},
 }
 
 // sinkRecords are the sink zone's records: an MX per receiver.
