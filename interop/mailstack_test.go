@@ -499,6 +499,20 @@ func startMailStack(t *testing.T) *mailStack {
 		t.Fatalf("postfix: %v", err)
 	}
 	s.daemons["postfix"] = d
+	// Stopping one daemon can take seconds (rspamd's workers, a milter
+	// finishing its sessions): stop them all at once, Postfix first, before
+	// each one's own cleanup (registered earlier, so run later), which
+	// then has nothing left to do.
+	t.Cleanup(func() {
+		if d := s.daemons["postfix"]; d != nil {
+			d.stop()
+		}
+		var wg sync.WaitGroup
+		for _, d := range s.daemons {
+			wg.Go(d.stop)
+		}
+		wg.Wait()
+	})
 	return s
 }
 
