@@ -41,17 +41,37 @@ type Mailbox struct {
 	Username, Password string // for LOGIN (RFC 9051 section 6.2.3)
 	TLSConfig          *tls.Config
 	ImplicitTLS        bool
-	Mailbox            string                                                            // empty means INBOX; a provider may file probes elsewhere (e.g. a spam folder)
-	Poll               time.Duration                                                     // zero means DefaultPoll
-	Sleep              func(ctx context.Context, d time.Duration) error                  // nil waits on a timer or ctx
-	Dial               func(ctx context.Context, network, addr string) (net.Conn, error) // nil means a net.Dialer
+	Mailbox            string // empty means INBOX; a provider may file probes elsewhere (e.g. a spam folder)
+	// AuthServID, when set, is the receiver's authserv-id (RFC 8601
+	// section 2.5): only its Authentication-Results fields are read. When
+	// empty, the topmost field's is taken.
+	AuthServID string
+	Poll       time.Duration                                                     // zero means DefaultPoll
+	Sleep      func(ctx context.Context, d time.Duration) error                  // nil waits on a timer or ctx
+	Dial       func(ctx context.Context, network, addr string) (net.Conn, error) // nil means a net.Dialer
 }
 
 // MailboxVerdict is what the mailbox provider concluded about the probe.
 type MailboxVerdict struct {
 	SPF, DKIM, DMARC string // result words (RFC 8601 section 2.7), "" when the provider gave none
-	AuthServID       string // who wrote the results (RFC 8601 section 2.5)
-	Header           string // the Authentication-Results field's value, unfolded
+	// SPFFrom is the smtp.mailfrom SPF was checked for, as the provider
+	// wrote it.
+	SPFFrom string
+	// Signatures are the provider's DKIM results, one per signature, in
+	// the order it wrote them. DKIM above sums them up.
+	Signatures []Signature
+	AuthServID string // who wrote the results (RFC 8601 section 2.5)
+	// Fields are the Authentication-Results values the verdict comes
+	// from, unfolded, topmost first.
+	Fields []string
+}
+
+// Signature is a provider's result for one DKIM signature (RFC 8601
+// section 2.7.1): header.d, header.s (RFC 8616 section 2 registers it) and
+// header.i when given.
+type Signature struct {
+	Domain, Selector, Identifier string
+	Result                       string
 }
 
 // Wait logs in, then polls the mailbox until a message carrying token
@@ -190,7 +210,7 @@ func (m *Mailbox) look(c *imapclient.Client, box string, search *imap.SearchCrit
 			if header == nil {
 				continue
 			}
-			v, err := ParseHeader(header, token)
+			v, err := ParseHeader(header, token, m.AuthServID)
 			if errors.Is(err, errOtherMessage) {
 				continue
 			}
@@ -204,15 +224,19 @@ func (m *Mailbox) look(c *imapclient.Client, box string, search *imap.SearchCrit
 // matches substrings, so the token may merely appear inside another value.
 var errOtherMessage = errors.New("probe: not the probe message")
 
-// ParseHeader reads a message header block and returns the verdict from its
-// topmost Authentication-Results field. When token is not empty the header
-// must carry it in X-Mailconf-Probe or in the Subject that Message writes.
+// ParseHeader reads a message header block and returns the verdict from the
+// Authentication-Results fields (RFC 8601) of one authserv-id: authServID
+// when it is not empty, else that of the topmost field. When token is not
+// empty the header must carry it in X-Mailconf-Probe or in the Subject that
+// Message writes.
 //
 // RFC 8601 section 5: each receiving host prepends its field, and fields
-// added before the message reached the final receiver cannot be trusted, so
-// only the first one counts. (The provider is also expected to remove any
-// field carrying its own authserv-id that arrived from outside.)
-func ParseHeader(header []byte, token string) (*MailboxVerdict, error) {
+// added before the message reached the final receiver cannot be trusted;
+// the receiver removes any arriving from outside with its own authserv-id.
+// So only the receiver's fields count, and those may be several: a receiver
+// built of filters (Postfix with OpenDKIM, OpenDMARC and policyd-spf) writes
+// one per filter. For each method the topmost field that reports it wins.
+func ParseHeader(header []byte, token, authServID string) (*MailboxVerdict, error) {
 	// textproto needs the empty line that ends the header.
 	if !bytes.HasSuffix(header, []byte("\r\n\r\n")) && !bytes.HasSuffix(header, []byte("\n\n")) {
 		header = append(bytes.TrimRight(header, "\r\n"), "\r\n\r\n"...)
@@ -228,27 +252,93 @@ func ParseHeader(header []byte, token string) (*MailboxVerdict, error) {
 	if len(ars) == 0 {
 		return nil, ErrNoAuthResults
 	}
-	return ParseAuthResults(ars[0])
+	var v *MailboxVerdict
+	id := authServID
+	for i, value := range ars {
+		f, err := ParseAuthResults(value)
+		if err != nil {
+			// Without a configured authserv-id the topmost field names the
+			// receiver, so it must parse; below it, a field that does not
+			// parse cannot be told apart and is not the receiver's.
+			if i == 0 && authServID == "" {
+				return nil, err
+			}
+			continue
+		}
+		if id == "" {
+			id = f.AuthServID
+		}
+		if !strings.EqualFold(f.AuthServID, id) {
+			continue
+		}
+		if v == nil {
+			v = f
+			continue
+		}
+		v.merge(f)
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%w of %s", ErrNoAuthResults, authServID)
+	}
+	return v, nil
+}
+
+// merge adds what a lower field of the same authserv-id says about the
+// methods the fields above it did not report.
+func (v *MailboxVerdict) merge(f *MailboxVerdict) {
+	v.Fields = append(v.Fields, f.Fields...)
+	if v.SPF == "" {
+		v.SPF, v.SPFFrom = f.SPF, f.SPFFrom
+	}
+	if v.DMARC == "" {
+		v.DMARC = f.DMARC
+	}
+	if len(v.Signatures) == 0 && f.DKIM != "" {
+		v.DKIM, v.Signatures = f.DKIM, f.Signatures
+	}
 }
 
 // ParseAuthResults parses one Authentication-Results value (RFC 8601
 // section 2.2). DKIM is "pass" when any signature passed, since one passing
 // aligned signature is enough for DMARC (RFC 9989), else the first result.
 func ParseAuthResults(value string) (*MailboxVerdict, error) {
-	v := &MailboxVerdict{Header: strings.TrimSpace(value)}
-	id, results, err := authres.Parse(stripComments(value))
+	v := &MailboxVerdict{Fields: []string{strings.TrimSpace(value)}}
+	stripped := stripComments(value)
+	id, results, err := authres.Parse(stripped)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadAuthResults, err)
 	}
 	v.AuthServID = id
+	// authres keeps no header.s; it is read from the same resinfos, in
+	// the same order.
+	selectors := dkimSelectors(stripped)
 	for _, r := range results {
 		switch r := r.(type) {
 		case *authres.SPFResult:
 			if v.SPF == "" {
-				v.SPF = string(r.Value)
+				v.SPF, v.SPFFrom = string(r.Value), strings.Trim(r.From, `"`)
 			}
 		case *authres.DKIMResult:
-			if v.DKIM == "" || r.Value == authres.ResultPass {
+			if r.Value == authres.ResultNone {
+				// RFC 8601 section 2.7.1: dkim=none, the message was not
+				// signed; it is no signature.
+				if v.DKIM == "" {
+					v.DKIM = string(r.Value)
+				}
+				continue
+			}
+			sig := Signature{Domain: strings.ToLower(r.Domain), Identifier: r.Identifier, Result: string(r.Value)}
+			if n := len(v.Signatures); n < len(selectors) {
+				sig.Selector = selectors[n]
+			}
+			if sig.Domain == "" {
+				// header.i is the AUID, in the SDID or a subdomain of it
+				// (RFC 6376 section 3.5): the best a receiver that writes
+				// no header.d offers.
+				_, sig.Domain, _ = strings.Cut(strings.ToLower(r.Identifier), "@")
+			}
+			v.Signatures = append(v.Signatures, sig)
+			if v.DKIM == "" || v.DKIM == string(authres.ResultNone) || r.Value == authres.ResultPass {
 				v.DKIM = string(r.Value)
 			}
 		case *authres.DMARCResult:
@@ -258,6 +348,49 @@ func ParseAuthResults(value string) (*MailboxVerdict, error) {
 		}
 	}
 	return v, nil
+}
+
+// dkimSelectors returns the header.s of each dkim resinfo of a value
+// stripped of comments, "" where a resinfo has none, in order. A dkim=none
+// resinfo is left out, as ParseAuthResults leaves it out of Signatures.
+func dkimSelectors(value string) []string {
+	var out []string
+	for _, resinfo := range splitResinfos(value)[1:] {
+		words := strings.Fields(resinfo)
+		if len(words) == 0 {
+			continue
+		}
+		method, result, ok := strings.Cut(words[0], "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(method), "dkim") || strings.EqualFold(result, "none") {
+			continue
+		}
+		sel := ""
+		for _, w := range words[1:] {
+			if k, val, ok := strings.Cut(w, "="); ok && strings.EqualFold(k, "header.s") {
+				sel = strings.ToLower(strings.Trim(val, `"`))
+			}
+		}
+		out = append(out, sel)
+	}
+	return out
+}
+
+// splitResinfos splits a value at the semicolons outside quoted strings.
+func splitResinfos(s string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
 }
 
 // stripComments removes RFC 5322 section 3.2.2 comments, which RFC 8601

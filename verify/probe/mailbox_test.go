@@ -207,9 +207,12 @@ func TestMailboxWait(t *testing.T) {
 		token string
 		want  *MailboxVerdict
 	}{
-		{"all pass", "aaaa1111", &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "mx.google.com"}},
-		{"dmarc fail", "bbbb2222", &MailboxVerdict{SPF: "softfail", DKIM: "fail", DMARC: "fail", AuthServID: "mx.google.com"}},
-		{"newest match wins", "eeee5555", &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "mx.google.com"}},
+		{"all pass", "aaaa1111", &MailboxVerdict{SPF: "pass", SPFFrom: "a@example.com", DKIM: "pass", DMARC: "pass", AuthServID: "mx.google.com",
+			Signatures: []Signature{{Domain: "example.com", Selector: "ed", Identifier: "@example.com", Result: "pass"}}}},
+		{"dmarc fail", "bbbb2222", &MailboxVerdict{SPF: "softfail", SPFFrom: "example.com", DKIM: "fail", DMARC: "fail", AuthServID: "mx.google.com",
+			Signatures: []Signature{{Domain: "example.com", Result: "fail"}}}},
+		{"newest match wins", "eeee5555", &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "mx.google.com",
+			Signatures: []Signature{{Result: "pass"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,10 +222,10 @@ func TestMailboxWait(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The forged field below the provider's own is ignored.
-			if !strings.HasPrefix(got.Header, "mx.google.com;") {
-				t.Errorf("Header = %q, want the topmost field", got.Header)
+			if len(got.Fields) != 1 || !strings.HasPrefix(got.Fields[0], "mx.google.com;") {
+				t.Errorf("Fields = %q, want the topmost field only", got.Fields)
 			}
-			got.Header = ""
+			got.Fields = nil
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("verdict (-want +got):\n%s", d)
 			}
@@ -358,29 +361,79 @@ func TestMailboxBadToken(t *testing.T) {
 }
 
 func TestParseHeader(t *testing.T) {
+	// milters is what Postfix with policyd-spf, OpenDKIM and OpenDMARC
+	// delivered in the interop suite: one field per filter, and a forged
+	// field from the sender further down.
+	const milters = "Authentication-Results: mx.sink.test; dmarc=pass (p=reject dis=none) header.from=good.test\r\n" +
+		"Authentication-Results: mx.sink.test;\r\n\tdkim=pass (2048-bit key) header.d=good.test header.i=@good.test header.a=rsa-sha256 header.s=r2048 header.b=AbC;\r\n" +
+		"\tdkim=pass header.d=good.test header.i=@good.test header.a=ed25519-sha256 header.s=ed header.b=XyZ\r\n" +
+		"Received-SPF: Pass (mailfrom) identity=mailfrom\r\n" +
+		"Authentication-Results: mx.sink.test; spf=pass (sender SPF authorized) smtp.mailfrom=probe@good.test\r\n" +
+		"Received: from relay.good.test (unknown [127.0.0.5])\r\n" +
+		"Authentication-Results: mx.sink.test; spf=fail; dkim=fail; dmarc=fail\r\n" +
+		"Authentication-Results: relay.good.test; auth=pass\r\n"
+	goodSigs := []Signature{
+		{Domain: "good.test", Selector: "r2048", Identifier: "@good.test", Result: "pass"},
+		{Domain: "good.test", Selector: "ed", Identifier: "@good.test", Result: "pass"},
+	}
 	tests := []struct {
-		name, header, token string
-		want                *MailboxVerdict
-		wantErr             error
+		name, header, token, authServID string
+		want                            *MailboxVerdict
+		wantErr                         error
 	}{
 		{
 			name:   "multiple DKIM, one passes",
 			header: "Authentication-Results: mx.example; dkim=fail header.d=a.example; dkim=pass header.d=example.com; spf=pass; dmarc=pass\r\n",
-			want:   &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "mx.example", Header: "mx.example; dkim=fail header.d=a.example; dkim=pass header.d=example.com; spf=pass; dmarc=pass"},
+			want: &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "mx.example",
+				Signatures: []Signature{{Domain: "a.example", Result: "fail"}, {Domain: "example.com", Result: "pass"}},
+				Fields:     []string{"mx.example; dkim=fail header.d=a.example; dkim=pass header.d=example.com; spf=pass; dmarc=pass"}},
 		},
 		{
 			name:   "version and quoted comment characters",
 			header: "Authentication-Results: mx.example 1; spf=pass smtp.mailfrom=\"a(b)@example.com\" (comment; with (nested) semicolon)\r\n",
-			want:   &MailboxVerdict{SPF: "pass", AuthServID: "mx.example", Header: "mx.example 1; spf=pass smtp.mailfrom=\"a(b)@example.com\" (comment; with (nested) semicolon)"},
+			want:   &MailboxVerdict{SPF: "pass", SPFFrom: "a(b)@example.com", AuthServID: "mx.example", Fields: []string{"mx.example 1; spf=pass smtp.mailfrom=\"a(b)@example.com\" (comment; with (nested) semicolon)"}},
+		},
+		{
+			name:   "dkim=none and a signature without header.s do not shift the selectors",
+			header: "Authentication-Results: mx.example; dkim=pass header.d=a.example; dkim=none; dkim=fail header.d=b.example header.s=S2\r\n",
+			want: &MailboxVerdict{DKIM: "pass", AuthServID: "mx.example",
+				Signatures: []Signature{{Domain: "a.example", Result: "pass"}, {Domain: "b.example", Selector: "s2", Result: "fail"}},
+				Fields:     []string{"mx.example; dkim=pass header.d=a.example; dkim=none; dkim=fail header.d=b.example header.s=S2"}},
+		},
+		{
+			name:   "one field per filter, the topmost per method wins",
+			header: milters,
+			want: &MailboxVerdict{SPF: "pass", SPFFrom: "probe@good.test", DKIM: "pass", DMARC: "pass", AuthServID: "mx.sink.test", Signatures: goodSigs,
+				Fields: []string{
+					"mx.sink.test; dmarc=pass (p=reject dis=none) header.from=good.test",
+					"mx.sink.test; dkim=pass (2048-bit key) header.d=good.test header.i=@good.test header.a=rsa-sha256 header.s=r2048 header.b=AbC; dkim=pass header.d=good.test header.i=@good.test header.a=ed25519-sha256 header.s=ed header.b=XyZ",
+					"mx.sink.test; spf=pass (sender SPF authorized) smtp.mailfrom=probe@good.test",
+					"mx.sink.test; spf=fail; dkim=fail; dmarc=fail",
+				}},
+		},
+		{
+			name:       "a configured authserv-id skips another receiver's field on top",
+			header:     "Authentication-Results: filter.example; spf=none; dkim=none; dmarc=none\r\nAuthentication-Results: MX.Example; spf=pass; dkim=pass header.d=example.com header.s=s1; dmarc=pass\r\n",
+			authServID: "mx.example",
+			want: &MailboxVerdict{SPF: "pass", DKIM: "pass", DMARC: "pass", AuthServID: "MX.Example",
+				Signatures: []Signature{{Domain: "example.com", Selector: "s1", Result: "pass"}},
+				Fields:     []string{"MX.Example; spf=pass; dkim=pass header.d=example.com header.s=s1; dmarc=pass"}},
+		},
+		{
+			name:   "header.i stands in for a missing header.d",
+			header: "Authentication-Results: mx.example; dkim=pass header.i=alice@Mail.Example.com\r\n",
+			want: &MailboxVerdict{DKIM: "pass", AuthServID: "mx.example", Signatures: []Signature{{Domain: "mail.example.com", Identifier: "alice@Mail.Example.com", Result: "pass"}},
+				Fields: []string{"mx.example; dkim=pass header.i=alice@Mail.Example.com"}},
 		},
 		{name: "no results", header: "Subject: x\r\n", wantErr: ErrNoAuthResults},
+		{name: "none of the configured authserv-id", header: "Authentication-Results: other.example; spf=pass\r\n", authServID: "mx.example", wantErr: ErrNoAuthResults},
 		{name: "bad version", header: "Authentication-Results: mx.example 2; spf=pass\r\n", wantErr: ErrBadAuthResults},
 		{name: "bad header", header: " leading continuation\r\n", wantErr: ErrBadHeader},
 		{name: "other message", header: "Subject: x\r\nAuthentication-Results: a; spf=pass\r\n", token: "t", wantErr: errOtherMessage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseHeader([]byte(tc.header), tc.token)
+			got, err := ParseHeader([]byte(tc.header), tc.token, tc.authServID)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
@@ -397,14 +450,22 @@ func FuzzParseHeader(f *testing.F) {
 	f.Add([]byte("Authentication-Results: (((\"\\"))
 	f.Add([]byte("Subject: t\r\nX-Mailconf-Probe: t\r\n"))
 	f.Fuzz(func(t *testing.T, header []byte) {
-		v, err := ParseHeader(header, "")
+		v, err := ParseHeader(header, "", "")
 		if err != nil {
 			return
 		}
-		// The header value alone parses to the same verdict.
-		again, err := ParseAuthResults(v.Header)
-		if err != nil {
-			t.Fatalf("ParseAuthResults(%q): %v", v.Header, err)
+		// The fields it was read from, alone, give the same verdict.
+		var again *MailboxVerdict
+		for _, f := range v.Fields {
+			fv, err := ParseAuthResults(f)
+			if err != nil {
+				t.Fatalf("ParseAuthResults(%q): %v", f, err)
+			}
+			if again == nil {
+				again = fv
+			} else {
+				again.merge(fv)
+			}
 		}
 		if d := cmp.Diff(v, again); d != "" {
 			t.Errorf("re-parse differs (-first +again):\n%s", d)
