@@ -250,6 +250,7 @@ probe {
     host     = "imap.example.net"
     username = "u"
     password = env("IMAP_PASSWORD")
+    authserv_id = "mx.example.net"
   }
 }`}, map[string]string{"IMAP_PASSWORD": "imap-secret-password"})
 	p := cfg.Probe
@@ -258,6 +259,9 @@ probe {
 	}
 	if p.IMAP == nil || p.IMAP.Address != "imap.example.net:993" || !p.IMAP.ImplicitTLS || p.IMAP.Password != "imap-secret-password" {
 		t.Errorf("a bare IMAP host means port 993 with implicit TLS: %+v", p.IMAP)
+	}
+	if p.IMAP.AuthServID != "mx.example.net" {
+		t.Errorf("authserv_id = %q", p.IMAP.AuthServID)
 	}
 	if p.Receiver != nil || p.Relay != nil {
 		t.Errorf("unexpected blocks: %+v", p)

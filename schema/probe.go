@@ -43,6 +43,10 @@ type ProbeEndpoint struct {
 	Username    string
 	Password    string // from env() or file(); never printed
 	ImplicitTLS bool
+	// AuthServID (imap only) is the mailbox provider's authserv-id (RFC
+	// 8601 section 2.5), such as "mx.google.com": only its
+	// Authentication-Results fields are read. Empty: the topmost field's.
+	AuthServID string
 }
 
 var probeSchema = &hcl.BodySchema{
@@ -58,6 +62,7 @@ var endpointSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 // means port 993 with implicit TLS (RFC 8314); "host:port" picks the port.
 var imapSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host", Required: true}, {Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "implicit_tls"},
+	{Name: "authserv_id"},
 }}
 
 func (l *loader) decodeProbe(blocks []*hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
@@ -124,6 +129,15 @@ func (l *loader) decodeProbe(blocks []*hcl.Block, ctx *hcl.EvalContext) hcl.Diag
 				}
 				if tlsAttr.Set {
 					e.ImplicitTLS = tlsAttr.Value
+				}
+				if id := ea.str("authserv_id"); id.Set {
+					// RFC 8601 section 2.2: authserv-id is a value, in
+					// practice the receiver's host name.
+					if _, err := NormalizeDomain(id.Value); err != "" {
+						ea.errorf(id.Range, "Invalid authserv_id", "authserv_id is the host name the mailbox provider writes first in its Authentication-Results fields, such as \"mx.google.com\"; %q %s.", id.Value, err)
+					} else {
+						e.AuthServID = id.Value
+					}
 				}
 				diags = append(diags, ea.diags...)
 				p.IMAP = e
