@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +138,67 @@ func judge(c *published.Check, selectors []string, v *receiver.Verdict) {
 	c.Message = "probe: " + strings.Join(problems, "; ")
 }
 
+// judgeMailbox checks what a mailbox provider wrote in its
+// Authentication-Results about a domain's probe, by the rules judge
+// applies to mailconf's own receiver: SPF pass, a passing signature of the
+// domain for every active selector, DMARC pass. A provider that names no
+// selector (header.s is optional, RFC 8601 section 2.7.1) cannot tell the
+// keys apart: one passing signature of the domain stands for all of them,
+// and the message says so.
+func judgeMailbox(c *published.Check, selectors []string, v *probe.MailboxVerdict) {
+	var problems []string
+	if v.SPF != "pass" {
+		problems = append(problems, fmt.Sprintf("SPF %s", cmp.Or(v.SPF, "not reported")))
+	}
+	passed, named := map[string]bool{}, false
+	for _, s := range v.Signatures {
+		named = named || s.Selector != ""
+		if s.Result == "pass" && s.Domain == c.Domain {
+			passed[s.Selector] = true
+		}
+	}
+	dkim := strings.Join(selectors, ", ")
+	switch {
+	case named:
+		for _, sel := range selectors {
+			if !passed[sel] {
+				problems = append(problems, fmt.Sprintf("no passing DKIM signature with selector %s (%s)", sel, signatures(v.Signatures)))
+			}
+		}
+	case !passed[""]:
+		problems = append(problems, fmt.Sprintf("no passing DKIM signature of %s (%s)", c.Domain, signatures(v.Signatures)))
+	default:
+		dkim = "selectors not named"
+	}
+	if v.DMARC != "pass" {
+		problems = append(problems, fmt.Sprintf("DMARC %s", cmp.Or(v.DMARC, "not reported")))
+	}
+	if len(problems) == 0 {
+		c.OK, c.Result = true, "pass"
+		c.Message = fmt.Sprintf("probe: %s says SPF pass, DKIM pass (%s), DMARC pass", v.AuthServID, dkim)
+		return
+	}
+	c.Result = "fail"
+	c.Message = fmt.Sprintf("probe: %s says %s", v.AuthServID, strings.Join(problems, "; "))
+}
+
+// signatures sums up a provider's DKIM results: "ed=pass, r2048=fail".
+func signatures(sigs []probe.Signature) string {
+	if len(sigs) == 0 {
+		return "no signature results"
+	}
+	var parts []string
+	for _, s := range sigs {
+		name := s.Domain
+		if s.Selector != "" {
+			name = s.Selector + "._domainkey." + s.Domain
+		}
+		parts = append(parts, name+"="+s.Result)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
+
 // probeDomains are the domains that send probes: those with an active key.
 func probeDomains(cfg *schema.Config) map[string][]string {
 	out := map[string][]string{}
@@ -193,18 +256,14 @@ func remoteProbes(ctx context.Context, e *env, cfg *schema.Config, r *resolve.Cl
 			}
 			judge(&c, selectors, v)
 		} else {
-			m := &probe.Mailbox{Addr: pc.IMAP.Address, Username: pc.IMAP.Username, Password: pc.IMAP.Password, ImplicitTLS: pc.IMAP.ImplicitTLS, TLSConfig: tlsFor(pc.IMAP.Address, pc.IMAP.ImplicitTLS)}
+			m := &probe.Mailbox{Addr: pc.IMAP.Address, Username: pc.IMAP.Username, Password: pc.IMAP.Password, ImplicitTLS: pc.IMAP.ImplicitTLS,
+				TLSConfig: tlsFor(pc.IMAP.Address, pc.IMAP.ImplicitTLS), AuthServID: pc.IMAP.AuthServID, Poll: 500 * time.Millisecond}
 			v, err := m.Wait(pctx, token)
 			cancel()
 			if err != nil {
 				return out, fmt.Errorf("reading the probe of %s back from the mailbox: %w", d.Name, err)
 			}
-			c.Result = "pass"
-			c.OK = v.SPF == "pass" && v.DKIM == "pass" && v.DMARC == "pass"
-			c.Message = fmt.Sprintf("probe: the mailbox provider (%s) says SPF %s, DKIM %s, DMARC %s", v.AuthServID, v.SPF, v.DKIM, v.DMARC)
-			if !c.OK {
-				c.Result = "fail"
-			}
+			judgeMailbox(&c, selectors, v)
 		}
 		out = append(out, c)
 	}
