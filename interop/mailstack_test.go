@@ -3,6 +3,7 @@
 package interop
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -67,6 +68,7 @@ var mailPrograms = [][2]string{
 	{"opendkim", "opendkim"},
 	{"opendmarc", "opendmarc"},
 	{"policyd-spf", "postfix-policyd-spf-python"},
+	{"dovecot", "dovecot-imapd"},
 }
 
 // requireMailPrograms skips or fails the test unless every receiver
@@ -453,6 +455,81 @@ Authserv_Id = %s
 type mailStack struct {
 	maildir string // where Postfix delivers, a maildir
 	daemons map[string]*daemon
+	// imap is Dovecot serving the maildir over IMAP, the way a mailbox
+	// provider lets a mail client read what its receiver judged.
+	imap imapAccount
+}
+
+// imapAccount is where and as whom the maildir is read over IMAP.
+type imapAccount struct {
+	addr, username, password string
+}
+
+// startDovecot serves maildir over IMAP (RFC 9051) on loopback, without
+// TLS, to one user with a fresh password: the mailbox verify reads its
+// probes back from. Its indexes stay in memory, so it writes nothing
+// beside the messages (it may move them from new/ to cur/).
+func startDovecot(t *testing.T, dir, maildir string) (*daemon, imapAccount, error) {
+	port, err := bindtest.FreePort()
+	if err != nil {
+		return nil, imapAccount{}, err
+	}
+	acct := imapAccount{addr: fmt.Sprintf("127.0.0.1:%d", port), username: "sink", password: hex.EncodeToString(randomBytes(t, 16))}
+	conf := fmt.Sprintf(`protocols = imap
+listen = 127.0.0.1
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+instance_name = mailconf-interop
+log_path = /dev/stderr
+ssl = no
+# Loopback only: LOGIN in the clear is what verify allows there too.
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:%[2]s:INDEX=MEMORY
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u %[1]s/users
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=%[1]s/home
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[3]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`, dir, maildir, port)
+	users := fmt.Sprintf("%s:{PLAIN}%s\n", acct.username, acct.password)
+	if err := writeFiles(dir, map[string]string{"dovecot.conf": conf, "users": users}); err != nil {
+		return nil, acct, err
+	}
+	// Dovecot's auth process reads the passwords as the dovecot user.
+	if err := os.Chmod(filepath.Join(dir, "users"), 0o640); err != nil {
+		return nil, acct, err
+	}
+	if err := command(dir, "", "chown", "root:dovecot", filepath.Join(dir, "users")); err != nil {
+		return nil, acct, err
+	}
+	for _, sub := range []string{"run", "state", "home"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, acct, err
+		}
+	}
+	if err := command(dir, "", "chown", "65534:65534", filepath.Join(dir, "home")); err != nil {
+		return nil, acct, err
+	}
+	prog, _ := findProgram("dovecot")
+	d, err := startDaemon(t, dir, filepath.Join(dir, "dovecot.log"), prog, "-F", "-c", filepath.Join(dir, "dovecot.conf"))
+	if err != nil {
+		return nil, acct, err
+	}
+	return d, acct, d.waitListening(acct.addr, "dovecot")
 }
 
 // startMailStack starts the milters and Postfix, concurrently: rspamd's
@@ -499,6 +576,24 @@ func startMailStack(t *testing.T) *mailStack {
 		t.Fatalf("postfix: %v", err)
 	}
 	s.daemons["postfix"] = d
+	// Dovecot needs the maildir Postfix made.
+	dv := filepath.Join(dir, "dovecot")
+	if err := os.MkdirAll(dv, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"new", "cur", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(s.maildir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := command(dir, "", "chown", "-R", "65534:65534", filepath.Join(pf, "mail")); err != nil {
+		t.Fatal(err)
+	}
+	d, s.imap, err = startDovecot(t, dv, s.maildir)
+	if err != nil {
+		t.Fatalf("dovecot: %v", err)
+	}
+	s.daemons["dovecot"] = d
 	// Stopping one daemon can take seconds (rspamd's workers, a milter
 	// finishing its sessions): stop them all at once, Postfix first, before
 	// each one's own cleanup (registered earlier, so run later), which
@@ -519,7 +614,7 @@ func startMailStack(t *testing.T) *mailStack {
 // logs is every daemon's log, for a failing test.
 func (s *mailStack) logs() string {
 	var b strings.Builder
-	for _, name := range []string{"postfix", "rspamd", "opendkim", "opendmarc"} {
+	for _, name := range []string{"postfix", "rspamd", "opendkim", "opendmarc", "dovecot"} {
 		if d := s.daemons[name]; d != nil {
 			fmt.Fprintf(&b, "--- %s\n%s\n", name, tail(d.readLog(), 25))
 		}
@@ -527,16 +622,18 @@ func (s *mailStack) logs() string {
 	return b.String()
 }
 
-// delivered waits for the message carrying token in the maildir and
-// returns it with CRLF line endings.
+// delivered waits for the message carrying token in the maildir (in new/,
+// or cur/ once Dovecot has seen it) and returns it with CRLF line endings.
 func (s *mailStack) delivered(token string, timeout time.Duration) ([]byte, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		entries, _ := os.ReadDir(filepath.Join(s.maildir, "new"))
-		for _, e := range entries {
-			b, err := os.ReadFile(filepath.Join(s.maildir, "new", e.Name()))
-			if err == nil && strings.Contains(string(b), token) {
-				return []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", "\r\n")), nil
+		for _, sub := range []string{"new", "cur"} {
+			entries, _ := os.ReadDir(filepath.Join(s.maildir, sub))
+			for _, e := range entries {
+				b, err := os.ReadFile(filepath.Join(s.maildir, sub, e.Name()))
+				if err == nil && strings.Contains(string(b), token) {
+					return []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", "\r\n")), nil
+				}
 			}
 		}
 		if time.Now().After(deadline) {

@@ -9,8 +9,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -26,6 +28,7 @@ import (
 	"github.com/mailconf/mailconf/resolve"
 	"github.com/mailconf/mailconf/schema"
 	"github.com/mailconf/mailconf/verify/probe"
+	"github.com/mailconf/mailconf/verify/published"
 	"github.com/mailconf/mailconf/verify/receiver"
 )
 
@@ -261,13 +264,6 @@ func TestReceivers(t *testing.T) {
 	res := &resolve.Client{Servers: []string{resolverAddr}, Timeout: 2 * time.Second}
 	submit := startProbeRelay(t, cfg, res, password)
 
-	type row struct {
-		c        receiverCase
-		receiver string
-		got      authVerdict
-		fields   []string // the receiver's Authentication-Results
-		mailconf authVerdict
-	}
 	var rows []row
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -339,6 +335,7 @@ func TestReceivers(t *testing.T) {
 	if t.Failed() {
 		t.Logf("daemon logs:\n%s", stack.logs())
 	}
+	verifyFromMailbox(t, s, hash, c.dir, stack, submit, rows2verdicts(rows))
 	checkQueries(t, unbound.readLog(), zoneNames)
 	// rspamd logs every map it adds; one fetched over HTTP(S) (its
 	// defaults name maps.rspamd.com) means a module meant to be off is on.
@@ -346,6 +343,169 @@ func TestReceivers(t *testing.T) {
 		t.Errorf("rspamd names a URL, which it would fetch; disable the module in rspamdDisabled:\n%s", tail(log, 40))
 	}
 	t.Logf("%d probes sent and judged in %s; whole test %s", len(probes), time.Since(up).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+}
+
+// row is one probe judged by one receiver, and by mailconf's receiver.
+type row struct {
+	c        receiverCase
+	receiver string
+	got      authVerdict
+	fields   []string // the receiver's Authentication-Results
+	mailconf authVerdict
+}
+
+// rows2verdicts indexes the receivers' verdicts by receiver and From domain.
+func rows2verdicts(rows []row) map[[2]string]authVerdict {
+	out := map[[2]string]authVerdict{}
+	for _, r := range rows {
+		if r.c.from == r.c.mailFrom {
+			out[[2]string{r.receiver, strings.SplitN(r.c.from, "@", 2)[1]}] = r.got
+		}
+	}
+	return out
+}
+
+// verifyProbeHCL is the probe block of verifyFromMailbox: probes go
+// through the running relay, and the verdict is read back over IMAP from
+// the receiver's mailbox, from the fields of its authserv-id.
+const verifyProbeHCL = `
+probe {
+  to      = "probe@%s"
+  timeout = "60s"
+  relay {
+    address  = %q
+    username = "probe"
+    password = env("MAILCONF_PROBE_RELAY_PASSWORD")
+  }
+  imap {
+    host        = %q
+    username    = %q
+    password    = env("MAILCONF_PROBE_IMAP_PASSWORD")
+    authserv_id = %q
+  }
+}
+`
+
+// verifyFromMailbox runs mailconf verify with each receiver as the
+// probes' mailbox: Postfix delivers to the maildir Dovecot serves, and
+// verify reads each probe's Authentication-Results back over IMAP, as it
+// would from a test account at a mailbox provider. The configuration is
+// the one applied (wrongkey.test's DNS key is its key_file, so the
+// records verify), while the running relay signs wrongkey.test's probes
+// with another key. Each domain's verdict must agree with what the
+// receiver wrote in the delivered message (want, from TestReceivers'
+// table), held to verify's rules: SPF pass, every active selector's
+// signature passing, DMARC pass.
+func verifyFromMailbox(t *testing.T, s *server, hash []byte, keysFrom string, stack *mailStack, submit *probe.Submitter, want map[[2]string]authVerdict) {
+	t.Helper()
+	t.Setenv("MAILCONF_PROBE_RELAY_PASSWORD", submit.Password)
+	t.Setenv("MAILCONF_PROBE_IMAP_PASSWORD", stack.imap.password)
+	selectors := map[string][]string{
+		goodDomain:     {"r2048", "ed"},
+		wrongKeyDomain: {"r2048"},
+		noSPFDomain:    {"r2048"},
+		edOnlyDomain:   {"ed"},
+	}
+	for _, r := range receiverStacks {
+		c := &config{dir: t.TempDir()}
+		for _, k := range []string{"keys/rsa.pem", "keys/other-rsa.pem", "keys/ed25519.pem"} {
+			b, err := os.ReadFile(filepath.Join(keysFrom, k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(c.dir, "keys"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(c.dir, k), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.hcl = fmt.Sprintf(receiversHCL, providerBlock(s), hash, "keys/other-rsa.pem") +
+			fmt.Sprintf(verifyProbeHCL, r.domain, submit.Addr, stack.imap.addr, stack.imap.username, authServID)
+		if err := os.WriteFile(filepath.Join(c.dir, "mailconf.hcl"), []byte(c.hcl), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		out, code := c.mailconf(t, s, "verify", "-c", ".", "--format", "json", "--timeout", "1m",
+			"--nameserver", s.addr, "--resolver", resolverAddr)
+		// Some domains fail by design: exit 2, verified false.
+		if code != 2 {
+			t.Fatalf("verify with %s's mailbox: exit %d, want 2 (some probes fail by design)\n%s\n%s", r.name, code, out, stack.logs())
+		}
+		var report struct {
+			Verified bool `json:"verified"`
+			Domains  []struct {
+				Domain   string `json:"domain"`
+				Verified bool   `json:"verified"`
+			} `json:"domains"`
+			Checks []published.Check `json:"checks"`
+		}
+		if err := json.Unmarshal([]byte(out), &report); err != nil {
+			t.Fatalf("verify --format json: %v\n%s", err, out)
+		}
+		for _, d := range report.Domains {
+			if !d.Verified {
+				t.Errorf("verify with %s's mailbox: %s not served by every server", r.name, d.Domain)
+			}
+		}
+		probes := map[string]published.Check{}
+		for _, ch := range report.Checks {
+			if ch.Kind == "probe" {
+				probes[ch.Domain] = ch
+			}
+		}
+		for domain, sels := range selectors {
+			ch, ok := probes[domain]
+			if !ok {
+				t.Errorf("verify with %s's mailbox: no probe check for %s", r.name, domain)
+				continue
+			}
+			v, ok := want[[2]string{r.name, domain}]
+			if !ok {
+				t.Fatalf("no verdict of %s on %s in the table", r.name, domain)
+			}
+			wantOK, mentions := expectVerify(v, sels)
+			if ch.OK != wantOK {
+				t.Errorf("verify with %s's mailbox, %s: ok=%v (%s), want ok=%v: the receiver wrote %s", r.name, domain, ch.OK, ch.Message, wantOK, v)
+			}
+			for _, m := range append(mentions, "probe: "+authServID+" says") {
+				if !strings.Contains(ch.Message, m) {
+					t.Errorf("verify with %s's mailbox, %s: %q does not say %q (the receiver wrote %s)", r.name, domain, ch.Message, m, v)
+				}
+			}
+		}
+		t.Logf("verify reading %s's verdicts over IMAP (%s):", r.name, time.Since(start).Round(time.Millisecond))
+		for _, domain := range slices.Sorted(maps.Keys(probes)) {
+			t.Logf("  %-16s ok=%-5v %s", domain, probes[domain].OK, probes[domain].Message)
+		}
+	}
+}
+
+// expectVerify is what verify must conclude from a receiver's verdict by
+// its rules, and the words its message must hold.
+func expectVerify(v authVerdict, selectors []string) (bool, []string) {
+	var mentions []string
+	if v.SPF != "pass" {
+		mentions = append(mentions, "SPF "+v.SPF)
+	}
+	passed := map[string]bool{}
+	for _, r := range strings.Fields(v.DKIM) {
+		if sel, res, ok := strings.Cut(r, "="); ok && res == "pass" {
+			passed[sel] = true
+		}
+	}
+	for _, sel := range selectors {
+		if !passed[sel] {
+			mentions = append(mentions, "selector "+sel)
+		}
+	}
+	if v.DMARC != "pass" {
+		mentions = append(mentions, "DMARC "+v.DMARC)
+	}
+	if len(mentions) == 0 {
+		return true, []string{"DKIM pass (" + strings.Join(selectors, ", ") + "), DMARC pass"}
+	}
+	return false, mentions
 }
 
 // startProbeRelay runs the configuration's relay in-process, delivering by
